@@ -1,0 +1,74 @@
+/* The disk tile cache: one SQLite file per tile source in MBTiles layout
+ * (metadata, tiles with TMS rows) plus a side table with HTTP metadata
+ * (ETag, Last-Modified, expiry, fetch time, last use, size).
+ *
+ * Thread: a mer_cache is used only by the thread that opened it (the loader
+ * thread, or a headless command where no loader runs). Not thread-safe. */
+#ifndef MER_CACHE_H
+#define MER_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/source.h"
+#include "core/tile.h"
+
+typedef struct mer_cache mer_cache;
+
+typedef struct mer_cache_meta {
+    char etag[128];
+    char last_modified[64];
+    int64_t expires;  /* unix seconds */
+    int64_t fetched;  /* unix seconds */
+    bool empty;       /* a cached 404 */
+} mer_cache_meta;
+
+typedef struct mer_cache_entry {
+    uint8_t *data;    /* malloc'ed; owned by the caller after a hit */
+    size_t len;
+    mer_cache_meta meta;
+} mer_cache_entry;
+
+typedef enum mer_cache_result {
+    MER_CACHE_MISS = 0,
+    MER_CACHE_HIT = 1,
+    MER_CACHE_ERROR = -1,
+} mer_cache_result;
+
+/* Opens (creating if needed) the cache file for src under dir. A file that is
+ * not a valid database is moved aside (the warning says where) and a new one
+ * started. NULL with a reason in err if the directory cannot be used; callers
+ * then run without a disk cache. */
+mer_cache *mer_cache_open(const char *dir, const mer_source *src, size_t max_bytes, char *err,
+                          size_t errlen);
+/* Opens an MBTiles file directly (a --source FILE.mbtiles, or export). */
+mer_cache *mer_cache_open_mbtiles(const char *path, bool readonly, char *err, size_t errlen);
+void mer_cache_close(mer_cache *c); /* flushes; NULL is fine */
+
+/* Looks a tile up. On a hit, out->data is the caller's (mer_cache_entry_free). */
+mer_cache_result mer_cache_get(mer_cache *c, mer_tile_id t, mer_cache_entry *out);
+void mer_cache_entry_free(mer_cache_entry *e);
+
+/* Stores a tile (or an empty tile: data NULL, meta->empty). Writes are batched
+ * into one transaction; mer_cache_flush commits it. False if caching is off. */
+bool mer_cache_put(mer_cache *c, mer_tile_id t, const uint8_t *data, size_t len,
+                   const mer_cache_meta *meta);
+/* After a 304: new expiry (and validators, if sent) for a cached tile. */
+bool mer_cache_refresh(mer_cache *c, mer_tile_id t, const mer_cache_meta *meta);
+/* Commits pending writes and evicts least-recently-used tiles over the limit.
+ * The loader calls it when it goes idle and at least every 250 ms while writing. */
+void mer_cache_flush(mer_cache *c);
+/* False once caching was turned off (disk full, read-only directory). */
+bool mer_cache_usable(const mer_cache *c);
+
+/* Freshness (RFC 9111, as far as a tile client needs): the expiry time from
+ * the response headers (any may be NULL), with floor_s as the minimum
+ * lifetime when the server sends no caching headers. */
+int64_t mer_http_expiry(const char *cache_control, const char *expires, const char *date,
+                        int64_t now, int64_t floor_s);
+bool mer_cache_is_fresh(const mer_cache_meta *m, int64_t now);
+
+#define MER_CACHE_DEFAULT_FLOOR_S (7 * 24 * 3600) /* OpenStreetMap's policy: 7 days */
+
+#endif

@@ -1,0 +1,71 @@
+/* Command-line and config-file options: one table (options.c) describes every
+ * viewer option, its type, range and help text. getopt_long, --help and the
+ * config file (key = long option name) are all driven by it. The result is a
+ * plain struct, read-only once parsed; each thread copies what it needs. */
+#ifndef MER_OPTIONS_H
+#define MER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/source.h"
+
+typedef struct mer_options {
+    char source_arg[MER_URL_MAX]; /* --source as given ("" = default) */
+    mer_source source;            /* resolved by mer_options_finish */
+    double lat, lon, zoom;
+    bool have_lat, have_lon, have_zoom; /* else the last view is restored */
+    int width, height;
+    bool fullscreen;
+    char user_agent[256];
+    int max_concurrent; /* 0 = the source's default */
+    double rate;        /* < 0 = the source's default; 0 = unlimited */
+    int burst;          /* 0 = the source's default */
+    char cache_dir[1024];
+    int cache_size_mb;
+    bool offline;
+    int verbose;
+    char demo[32]; /* "" = no demo; "default", "rate-limit", "slow", "flaky" */
+    char script[1024];
+    char stats[1024];
+    bool overlay;
+    bool adaptive;
+    int upload_budget;    /* tiles uploaded per frame at most */
+    double upload_ms;     /* ms of uploads per frame at most */
+    int gpu_cache_mb;     /* texture cache budget */
+    char config[1024];    /* --config FILE ("" = $XDG_CONFIG_HOME/meridian/meridian.conf) */
+    bool no_config;
+    bool list_sources;
+    char geo_uri[512];    /* a geo: URI given as the positional argument */
+} mer_options;
+
+typedef enum {
+    MER_OPT_OK = 0,   /* go on */
+    MER_OPT_EXIT = 1, /* --help / --version printed: exit 0 */
+    MER_OPT_ERROR = 2 /* bad value: message in err, exit 2 */
+} mer_opt_status;
+
+void mer_options_defaults(mer_options *o);
+
+/* Sets one option by its long name, from the command line or the config file. */
+mer_opt_status mer_options_set(mer_options *o, const char *name, const char *value, char *err,
+                               size_t errlen);
+
+/* Parses argv (getopt_long). Does not resolve the source; call _finish. */
+mer_opt_status mer_options_parse(mer_options *o, int argc, char **argv, char *err, size_t errlen);
+
+/* Resolves --source (or the default), applies a geo: URI, and checks values
+ * that depend on the source (zoom beyond its max). */
+mer_opt_status mer_options_finish(mer_options *o, char *err, size_t errlen);
+
+void mer_options_print_help(const char *argv0);
+
+/* Parsers shared with the subcommands. All return false on bad input. */
+bool mer_parse_double(const char *s, double lo, double hi, double *out);
+bool mer_parse_int(const char *s, long lo, long hi, int *out);
+bool mer_parse_size(const char *s, int *w, int *h);
+bool mer_parse_zoom_range(const char *s, int *a, int *b);
+bool mer_parse_int_range(const char *s, long lo, long hi, int *a, int *b);
+bool mer_parse_bbox(const char *s, double *west, double *south, double *east, double *north);
+
+#endif

@@ -1,0 +1,167 @@
+/* The tile loader: turns "these tiles are wanted, most important first" into
+ * decoded RGBA tiles, as fast as the tile server allows and never faster than
+ * it permits. Used by the viewer and by the headless commands.
+ *
+ * Threads: mer_loader_create starts one loader thread (owns the curl multi
+ * handle, the scheduler, the rate limiter, retry timers and the disk cache
+ * connection) and the decode worker(s). Every function below may be called from
+ * any one client thread (the viewer's main thread, or a CLI's main thread);
+ * none of them blocks on the network, the disk or the loader thread.
+ *
+ * Data flow: client --want--> loader thread --bytes--> decode worker
+ *            --result--> completion queue --on_ready()--> client polls results. */
+#ifndef MER_LOADER_H
+#define MER_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/source.h"
+#include "core/tile.h"
+
+typedef struct mer_loader mer_loader;
+
+typedef struct mer_loader_config {
+    mer_source source;       /* copied */
+    int max_concurrent;      /* per-host cap; the maximum when adaptive */
+    double rate;             /* requests/s per host, 0 = unlimited */
+    int burst;               /* token bucket size */
+    bool adaptive;           /* AIMD concurrency: halve on 429/503, +1 after a run of successes */
+    int max_tries;           /* attempts per tile before it fails (default 5) */
+    long connect_timeout_ms; /* default 5000 */
+    long timeout_ms;         /* whole transfer, default 20000 */
+    size_t max_body_bytes;   /* default 4 MiB; bigger bodies are cut off and fail */
+    char user_agent[256];    /* "" = mer_default_user_agent() */
+    bool offline;            /* never create a network handle; disk cache only */
+    char cache_dir[1024];    /* "" = no disk cache */
+    size_t cache_max_bytes;  /* disk cache size limit */
+    int decode_workers;      /* 0 = pick from the core count (1 on 2 cores) */
+    /* Called on a loader or worker thread when results become available after
+     * the completion queue was empty: push one wake-up (e.g. an SDL user event),
+     * never the data. May be NULL. */
+    void (*on_ready)(void *ud);
+    void *ud;
+} mer_loader_config;
+
+/* Lower priority values are served first: centre of view, then the prefetch
+ * margin, then ancestor levels. */
+typedef struct mer_want_tile {
+    mer_tile_id id;
+    int32_t priority;
+} mer_want_tile;
+
+typedef enum mer_tile_status {
+    MER_TILE_OK = 0,      /* rgba holds the image */
+    MER_TILE_EMPTY,       /* 404 or an empty tile in the cache: draw nothing */
+    MER_TILE_FAILED,      /* gave up; reason says why */
+    MER_TILE_NOT_CACHED,  /* offline (or MBTiles) and not in the cache */
+} mer_tile_status;
+
+typedef enum mer_tile_origin {
+    MER_ORIGIN_NETWORK = 0,
+    MER_ORIGIN_DISK,      /* from the disk cache (or an MBTiles file) */
+} mer_tile_origin;
+
+/* One finished tile. Ownership of rgba moves to whoever polled it: release
+ * with mer_tile_result_release. */
+typedef struct mer_tile_result {
+    mer_tile_id id;
+    mer_tile_status status;
+    mer_tile_origin origin;
+    bool stale;          /* from disk, expired, being revalidated (a newer result may follow) */
+    uint8_t *rgba;       /* w*h*4 bytes, rows top to bottom, or NULL */
+    int w, h;
+    int http_status;     /* last HTTP status (0: none / from disk / transport error) */
+    int attempts;
+    double latency_ms;   /* from first request to bytes received */
+    uint64_t generation; /* of the want that last asked for it */
+    char reason[96];     /* for failures: short human-readable reason */
+} mer_tile_result;
+
+/* Per-tile state for the overlay, as of the last snapshot. */
+typedef enum mer_tile_state {
+    MER_TS_QUEUED = 0,
+    MER_TS_IN_FLIGHT,
+    MER_TS_RETRY_WAIT,  /* backing off before the next attempt */
+    MER_TS_PAUSED,      /* host paused by Retry-After */
+    MER_TS_DECODING,
+    MER_TS_DONE,        /* delivered (see last_status/origin) */
+    MER_TS_FAILED,
+} mer_tile_state;
+
+typedef struct mer_tile_state_info {
+    mer_tile_id id;
+    mer_tile_state state;
+    int queue_pos;       /* for QUEUED: 0 = next to go */
+    int attempts;
+    double elapsed_ms;   /* IN_FLIGHT: since the request started */
+    double wait_ms;      /* RETRY_WAIT/PAUSED: until the next attempt */
+    int last_status;     /* last HTTP status, 0 if none */
+    char code[8];        /* FAILED: short code, e.g. "404", "TMO", "IMG", "BIG" */
+} mer_tile_state_info;
+
+#define MER_LAT_SAMPLES 256
+
+typedef struct mer_loader_stats {
+    double uptime_ms;
+    uint64_t requests;        /* HTTP requests started */
+    uint64_t responses;       /* requests that got an HTTP status */
+    uint64_t bytes;           /* body bytes received */
+    uint64_t status_200, status_304, status_404, status_429, status_5xx, status_other;
+    uint64_t transport_errors; /* timeouts, resets, refused, over-size */
+    uint64_t retries;
+    uint64_t cancelled;       /* transfers cancelled because the tile left the view */
+    uint64_t dropped;         /* queued tiles dropped because no longer wanted */
+    uint64_t tiles_ok, tiles_empty, tiles_failed, tiles_not_cached;
+    uint64_t decode_errors;
+    uint64_t cache_hits, cache_stale, cache_misses, cache_writes, cache_errors;
+    uint64_t revalidated;     /* 304s that refreshed a cached tile */
+    uint64_t connections;     /* connection attempts curl made */
+    int in_flight, max_in_flight, queued, decoding, results_pending;
+    int cap;                  /* current per-host cap (changes in adaptive mode) */
+    int cap_max;
+    bool adaptive;
+    double rate, tokens;      /* token bucket: rate/s and current fill */
+    int burst;
+    double paused_ms;         /* > 0: host paused by Retry-After for this much longer */
+    double latency_p50_ms, latency_p95_ms; /* over recent successful requests */
+    bool offline;
+} mer_loader_stats;
+
+void mer_loader_config_defaults(mer_loader_config *c, const mer_source *src);
+
+/* NULL with a message in err on failure (bad config, cannot start a thread). */
+mer_loader *mer_loader_create(const mer_loader_config *c, char *err, size_t errlen);
+
+/* Replaces the wanted set. Copies the list; never blocks on the loader.
+ * Tiles no longer wanted leave the queue and their transfers are cancelled;
+ * tiles still wanted keep their transfer; the queue is re-ordered. */
+void mer_loader_want(mer_loader *l, uint64_t generation, const mer_want_tile *tiles, size_t n);
+
+/* Moves up to max finished tiles into out; returns how many. Never blocks. */
+size_t mer_loader_poll_results(mer_loader *l, mer_tile_result *out, size_t max);
+void mer_tile_result_release(mer_tile_result *r);
+
+/* A consistent snapshot of the counters; never blocks the loader. */
+void mer_loader_get_stats(mer_loader *l, mer_loader_stats *out);
+
+/* Per-tile states of everything queued, in flight, waiting or recently done;
+ * returns the count (at most max). */
+size_t mer_loader_get_tile_states(mer_loader *l, mer_tile_state_info *out, size_t max);
+
+/* Live controls (network panel). Values <= 0 keep the current setting, except
+ * rate where a negative value keeps it and 0 means unlimited. */
+void mer_loader_set_limits(mer_loader *l, int max_concurrent, double rate, int burst);
+void mer_loader_set_adaptive(mer_loader *l, bool on);
+
+/* True when nothing is queued, in flight, waiting, decoding or unpolled. */
+bool mer_loader_idle(mer_loader *l);
+
+/* Stops the threads, cancels transfers, flushes the cache. NULL is fine. */
+void mer_loader_destroy(mer_loader *l);
+
+/* Stats as a JSON object (no trailing newline) into buf; for --stats files. */
+size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len);
+
+#endif
