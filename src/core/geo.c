@@ -1,11 +1,12 @@
 #include "core/geo.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* Longest number we read; RFC 5870 sets no limit, but 40 digits is already far
+ * beyond double precision and keeps the digit loop bounded. */
+#define NUM_MAX_CHARS 40
 
 static bool fail(char *err, size_t len, const char *why)
 {
@@ -14,16 +15,154 @@ static bool fail(char *err, size_t len, const char *why)
     return false;
 }
 
-/* Parses a decimal number ending at one of `stops` (or the end). */
-static bool number(const char **p, const char *stops, double *out)
+static bool is_digit(char c)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(*p, &end);
-    if (end == *p || errno || !isfinite(v) || (*end && !strchr(stops, *end)))
+    return c >= '0' && c <= '9';
+}
+
+/* RFC 5870 num = [ "-" ] 1*DIGIT [ "." 1*DIGIT ]. Parsed by hand rather than
+ * with strtod, which also takes whitespace, "+", exponents, hex and "inf", and
+ * depends on the locale's decimal point. Advances *p past the number. */
+static bool scan_num(const char **p, bool allow_minus, double *out)
+{
+    const char *s = *p;
+    double sign = 1.0, v = 0.0, scale = 1.0;
+    if (*s == '-' && allow_minus) {
+        sign = -1.0;
+        s++;
+    }
+    if (!is_digit(*s))
         return false;
-    *out = v;
-    *p = end;
+    for (; is_digit(*s); s++)
+        v = v * 10.0 + (*s - '0');
+    if (*s == '.') {
+        s++;
+        if (!is_digit(*s))
+            return false;
+        for (; is_digit(*s); s++) {
+            scale /= 10.0;
+            v += (*s - '0') * scale;
+        }
+    }
+    if (s - *p > NUM_MAX_CHARS)
+        return false;
+    *out = sign * v;
+    *p = s;
+    return true;
+}
+
+static bool coords_in_range(double lat, double lon, char *err, size_t len)
+{
+    if (lat < -90.0 || lat > 90.0)
+        return fail(err, len, "latitude must be within -90..90");
+    if (lon < -180.0 || lon > 180.0)
+        return fail(err, len, "longitude must be within -180..180");
+    return true;
+}
+
+/* pname = 1*( alphanum / "-" ) */
+static size_t pname_len(const char *p)
+{
+    size_t n = 0;
+    while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') || is_digit(p[n]) || p[n] == '-')
+        n++;
+    return n;
+}
+
+/* Characters that may appear in a parameter or query value: printable ASCII
+ * other than the delimiters that end it. */
+static size_t value_len(const char *p, const char *stops)
+{
+    size_t n = 0;
+    while (p[n] > ' ' && p[n] < 0x7f && !strchr(stops, p[n]))
+        n++;
+    return n;
+}
+
+/* ;crs=wgs84 ;u=12 ;other[=value] ... after the coordinates. */
+static bool parse_params(const char **pp, mer_geo *g, char *err, size_t len)
+{
+    const char *p = *pp;
+    while (*p == ';') {
+        p++;
+        size_t n = pname_len(p);
+        if (n == 0)
+            return fail(err, len, "empty parameter name after ';'");
+        const char *name = p;
+        p += n;
+        const char *val = NULL;
+        size_t vn = 0;
+        if (*p == '=') {
+            val = ++p;
+            vn = value_len(p, ";?#");
+            if (vn == 0)
+                return fail(err, len, "empty parameter value after '='");
+            p += vn;
+        }
+        if (n == 3 && strncasecmp(name, "crs", 3) == 0) {
+            if (!val || vn != 5 || strncasecmp(val, "wgs84", 5) != 0)
+                return fail(err, len, "only crs=wgs84 is supported");
+        } else if (n == 1 && (*name == 'u' || *name == 'U')) {
+            const char *q = val;
+            if (!q || !scan_num(&q, false, &g->uncertainty) || q != val + vn)
+                return fail(err, len, "u= must be a non-negative number of metres");
+            g->have_u = true;
+        }
+    }
+    *pp = p;
+    return true;
+}
+
+/* q=LAT,LON or q=LAT,LON(label), the comma possibly written %2C.
+ * Returns true and sets lat/lon only if the value holds coordinates. */
+static bool query_coords(const char *v, size_t n, double *lat, double *lon)
+{
+    const char *p = v, *end = v + n;
+    double a, b;
+    if (!scan_num(&p, true, &a))
+        return false;
+    if (*p == ',')
+        p++;
+    else if (end - p >= 3 && strncasecmp(p, "%2C", 3) == 0)
+        p += 3;
+    else
+        return false;
+    if (!scan_num(&p, true, &b))
+        return false;
+    if (p != end && *p != '(')
+        return false;
+    *lat = a;
+    *lon = b;
+    return true;
+}
+
+static bool parse_query(const char *p, mer_geo *g, char *err, size_t len)
+{
+    while (*p) {
+        size_t n = value_len(p, "&#");
+        if (p[n] && p[n] != '&')
+            return fail(err, len, "unexpected character in the query");
+        if (n >= 2 && strncmp(p, "z=", 2) == 0) {
+            const char *q = p + 2;
+            if (!scan_num(&q, false, &g->zoom) || q != p + n || g->zoom > 22.0)
+                return fail(err, len, "z must be a zoom level within 0..22");
+            g->have_zoom = true;
+        } else if (n > 2 && strncmp(p, "q=", 2) == 0) {
+            double lat, lon;
+            if (query_coords(p + 2, n - 2, &lat, &lon)) {
+                if (!coords_in_range(lat, lon, err, len))
+                    return false;
+                g->lat = lat;
+                g->lon = lon;
+            } else if (g->lat == 0.0 && g->lon == 0.0) {
+                /* geo:0,0?q=Paris: the position is in the search text. */
+                return fail(err, len, "place search (q=) is not supported; give coordinates");
+            }
+        }
+        p += n;
+        if (*p == '&')
+            p++;
+    }
     return true;
 }
 
@@ -33,46 +172,24 @@ bool mer_geo_parse(const char *uri, mer_geo *out, char *err, size_t errlen)
         return fail(err, errlen, "it must start with 'geo:'");
     const char *p = uri + 4;
     mer_geo g = {0};
-    double alt;
-    if (!number(&p, ",", &g.lat) || *p != ',')
-        return fail(err, errlen, "expected geo:LAT,LON");
+    if (!scan_num(&p, true, &g.lat) || *p != ',')
+        return fail(err, errlen, "expected geo:LAT,LON with plain decimal numbers");
     p++;
-    if (!number(&p, ",;?", &g.lon))
+    if (!scan_num(&p, true, &g.lon))
         return fail(err, errlen, "expected a longitude after the comma");
     if (*p == ',') {
         p++;
-        if (!number(&p, ";?", &alt))
+        if (!scan_num(&p, true, &g.alt))
             return fail(err, errlen, "bad altitude");
+        g.have_alt = true;
     }
-    if (g.lat < -90 || g.lat > 90)
-        return fail(err, errlen, "latitude must be within -90..90");
-    if (g.lon < -180 || g.lon > 180)
-        return fail(err, errlen, "longitude must be within -180..180");
-    /* ;crs=...;u=... parameters: only WGS-84 is meaningful here. */
-    while (*p == ';') {
-        p++;
-        if (strncasecmp(p, "crs=", 4) == 0 && strncasecmp(p + 4, "wgs84", 5) != 0)
-            return fail(err, errlen, "only crs=wgs84 is supported");
-        p += strcspn(p, ";?");
-    }
+    if (!coords_in_range(g.lat, g.lon, err, errlen))
+        return false;
+    if (*p == ';' && !parse_params(&p, &g, err, errlen))
+        return false;
     if (*p == '?') {
-        p++;
-        while (*p) {
-            size_t n = strcspn(p, "&");
-            if (strncmp(p, "z=", 2) == 0) {
-                char buf[32];
-                snprintf(buf, sizeof buf, "%.*s", (int)(n - 2 < 31 ? n - 2 : 31), p + 2);
-                char *end;
-                double z = strtod(buf, &end);
-                if (end == buf || *end || !(z >= 0 && z <= 22))
-                    return fail(err, errlen, "z must be a zoom level within 0..22");
-                g.zoom = z;
-                g.have_zoom = true;
-            }
-            p += n;
-            if (*p == '&')
-                p++;
-        }
+        if (!parse_query(p + 1, &g, err, errlen))
+            return false;
     } else if (*p) {
         return fail(err, errlen, "unexpected text after the coordinates");
     }
