@@ -39,7 +39,9 @@ typedef enum mer_cache_result {
 /* Opens (creating if needed) the cache file for src under dir. A file that is
  * not a valid database is moved aside (the warning says where) and a new one
  * started. NULL with a reason in err if the directory cannot be used; callers
- * then run without a disk cache. */
+ * then run without a disk cache. If the directory is read-only but a cache
+ * file exists, it is opened read-only: lookups work, mer_cache_usable() is
+ * false (one warning). max_bytes 0 = no size limit. */
 mer_cache *mer_cache_open(const char *dir, const mer_source *src, size_t max_bytes, char *err,
                           size_t errlen);
 /* Opens an MBTiles file directly (a --source FILE.mbtiles, or export). */
@@ -70,5 +72,45 @@ int64_t mer_http_expiry(const char *cache_control, const char *expires, const ch
 bool mer_cache_is_fresh(const mer_cache_meta *m, int64_t now);
 
 #define MER_CACHE_DEFAULT_FLOOR_S (7 * 24 * 3600) /* OpenStreetMap's policy: 7 days */
+/* mer_http_expiry returns this for "Cache-Control: no-store": do not store the
+ * response at all (a no-cache response is stored, already stale: expiry = now). */
+#define MER_CACHE_NO_STORE ((int64_t)-1)
+/* How long a 404 is remembered as an empty tile when the server says nothing. */
+#define MER_CACHE_EMPTY_TTL_S (24 * 3600)
+/* Tiles bigger than this are not stored. */
+#define MER_CACHE_MAX_TILE_BYTES ((size_t)16 << 20)
+/* mer_cache_coverage answers ranges of at most this many tiles. */
+#define MER_CACHE_COVERAGE_MAX ((uint64_t)1 << 22)
+
+/* An HTTP date (IMF-fixdate, RFC 850 or asctime form) as unix seconds; -1 if invalid. */
+int64_t mer_http_date(const char *s);
+
+/* Like mer_cache_get without reading the bytes: cheap, for "is it there and fresh?". */
+mer_cache_result mer_cache_get_meta(mer_cache *c, mer_tile_id t, mer_cache_meta *out);
+
+/* Coverage of a tile range at one zoom: bit i (bits[i / 8] >> (i % 8) & 1) is
+ * set when tile (r.x0 + i % w, r.y0 + i / w) is cached (an image or a cached
+ * 404), w = r.x1 - r.x0 + 1. x wraps around the world. bits must hold
+ * (w * h + 7) / 8 bytes and is cleared first. Returns the number of cached
+ * tiles, or -1 on error or when the range holds more than MER_CACHE_COVERAGE_MAX tiles. */
+int64_t mer_cache_coverage(mer_cache *c, mer_tile_range r, uint8_t *bits, size_t bits_len);
+
+/* MBTiles metadata (name, format, bounds, minzoom, maxzoom, attribution...). */
+bool mer_cache_get_metadata(mer_cache *c, const char *name, char *buf, size_t len);
+bool mer_cache_set_metadata(mer_cache *c, const char *name, const char *value);
+
+typedef struct mer_cache_totals {
+    uint64_t tiles;  /* stored images */
+    uint64_t empty;  /* cached 404s */
+    uint64_t bytes;  /* sum of image sizes (what --cache-size limits) */
+} mer_cache_totals;
+bool mer_cache_get_totals(mer_cache *c, mer_cache_totals *out);
+
+/* The database file behind c. */
+const char *mer_cache_path(const mer_cache *c);
+/* The file mer_cache_open uses for src under dir: DIR/<id>-<hash of url>.mbtiles. */
+bool mer_cache_file_path(const char *dir, const mer_source *src, char *buf, size_t len);
+/* $XDG_CACHE_HOME/meridian, else $HOME/.cache/meridian. False if neither is set. */
+bool mer_cache_default_dir(char *buf, size_t len);
 
 #endif
