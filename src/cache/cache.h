@@ -85,7 +85,8 @@ bool mer_cache_is_fresh(const mer_cache_meta *m, int64_t now);
 /* An HTTP date (IMF-fixdate, RFC 850 or asctime form) as unix seconds; -1 if invalid. */
 int64_t mer_http_date(const char *s);
 
-/* Like mer_cache_get without reading the bytes: cheap, for "is it there and fresh?". */
+/* Like mer_cache_get without reading the bytes: cheap, for "is it there and
+ * fresh?". Not a use: does not change the tile's place in the LRU order. */
 mer_cache_result mer_cache_get_meta(mer_cache *c, mer_tile_id t, mer_cache_meta *out);
 
 /* Coverage of a tile range at one zoom: bit i (bits[i / 8] >> (i % 8) & 1) is

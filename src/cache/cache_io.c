@@ -111,7 +111,8 @@ static mer_cache_result lookup(mer_cache *c, mer_tile_id t, mer_cache_entry *out
         if (r != MER_CACHE_HIT)
             return r;
         if (out->meta.empty) {
-            touch(c, t);
+            if (want_data)
+                touch(c, t);
             return MER_CACHE_HIT;
         }
     } else {
@@ -143,8 +144,8 @@ static mer_cache_result lookup(mer_cache *c, mer_tile_id t, mer_cache_entry *out
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (res == MER_CACHE_HIT)
-        touch(c, t);
+    if (res == MER_CACHE_HIT && want_data)
+        touch(c, t); /* a use; get_meta is only a question and does not count */
     return res;
 }
 
