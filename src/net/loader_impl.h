@@ -1,0 +1,122 @@
+/* Private to the loader's .c files (loader.c: API, thread loop, inbox;
+ * loader_net.c: transfers and HTTP policy; loader_pub.c: cache hits,
+ * results, published stats and tile states). Not for other modules. */
+#ifndef MER_NET_LOADER_IMPL_H
+#define MER_NET_LOADER_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <curl/curl.h>
+
+#include "cache/cache.h"
+#include "decode/pool.h"
+#include "net/loader.h"
+#include "net/policy.h"
+#include "net/results.h"
+#include "net/sched.h"
+#include "net/xfer.h"
+
+#define LAT_RING 256
+#define PUBLISH_EVERY_MS 25.0
+#define CACHE_FLUSH_EVERY_MS 250.0
+
+/* A decode worker's verdict, sent back to the loader thread. */
+typedef struct done_note {
+    uint64_t serial;
+    bool ok;
+    bool stale_copy; /* the stale copy of a tile being revalidated */
+    char reason[96];
+} done_note;
+
+/* Context of one decode job. */
+typedef struct dec_ctx {
+    mer_tile_result r; /* pre-filled; the worker adds the pixels */
+    uint64_t serial;
+    bool stale_copy;
+} dec_ctx;
+
+struct mer_loader {
+    mer_loader_config cfg; /* read-only after create (live limits go through the inbox) */
+    pthread_t thread;
+    bool thread_started;
+
+    /* Inbox from the client thread. */
+    pthread_mutex_t in_lock;
+    pthread_cond_t in_cond;       /* offline mode: the loader waits here (no curl) */
+    mer_want_tile *in_tiles;      /* in_lock: the latest unconsumed want (owned) */
+    size_t in_n;                  /* in_lock */
+    uint64_t in_gen;              /* in_lock */
+    bool in_has_want;             /* in_lock */
+    bool in_signal;               /* in_lock: wake-up pending (offline wait) */
+    bool stop;                    /* in_lock */
+    int ctl_cap, ctl_burst;       /* in_lock: live limits, applied by the loader */
+    double ctl_rate;              /* in_lock */
+    bool ctl_limits;              /* in_lock: new limits pending */
+    int ctl_adaptive;             /* in_lock: -1 none, 0 off, 1 on */
+    uint64_t wants_posted;        /* in_lock */
+    atomic_uint_fast64_t wants_done; /* loader: wants_posted seen at the last reconcile */
+    atomic_int outstanding;       /* loader: tiles not yet fully handed on */
+
+    /* Decode workers -> loader. */
+    pthread_mutex_t done_lock;
+    done_note *done;              /* done_lock */
+    size_t done_n, done_cap;      /* done_lock */
+    atomic_uint_fast64_t tiles_ok, decode_errors; /* workers */
+
+    /* Shared between threads through their own locks. */
+    mer_results *results;
+    mer_decode_pool *pool;
+    CURLM *multi;                 /* created by create(); used by the loader thread;
+                                   * other threads only call curl_multi_wakeup */
+
+    /* Published snapshot: the loader only ever trylocks pub_lock. */
+    pthread_mutex_t pub_lock;
+    mer_loader_stats pub;         /* pub_lock */
+    mer_tile_state_info *pub_states; /* pub_lock */
+    size_t pub_n, pub_cap;        /* pub_lock */
+
+    /* Everything below belongs to the loader thread alone. */
+    CURLSH *share;
+    mer_cache *cache;
+    bool cache_dirty;
+    double last_flush_ms, last_publish_ms, t0_ms;
+    bool pub_dirty;
+    mer_sched *sched;
+    mer_bucket bucket;
+    mer_aimd aimd;
+    bool adaptive;
+    int cap_max;
+    int in_flight;
+    double paused_until_ms;
+    uint64_t rng;
+    mer_loader_stats st;          /* counters kept by the loader thread */
+    double lat[LAT_RING];
+    size_t lat_n;
+    mer_tile_state_info *states;  /* scratch for the next publish */
+    size_t states_cap;
+    mer_xfer_limits limits;
+    char ua[256];
+};
+
+double mer_loader_now_ms(void);
+void mer_loader_wake(mer_loader *l);
+
+/* loader_net.c */
+void mer_loader_net_start(mer_loader *l, double now);
+void mer_loader_net_drain(mer_loader *l, double now);
+void mer_loader_net_cancel(mer_loader *l, mer_sched_entry *e);
+void mer_loader_net_cancel_all(mer_loader *l);
+
+/* loader_pub.c */
+void mer_loader_tile_added(mer_loader *l, mer_sched_entry *e);
+void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, mer_tile_origin o,
+                        int http_status, const char *code, const char *reason);
+bool mer_loader_submit(mer_loader *l, mer_sched_entry *e, uint8_t *data, size_t len,
+                       mer_tile_origin o, bool stale_copy);
+void mer_loader_decode_done(void *ud, void *ctx, uint8_t *rgba, int w, int h, const char *reason);
+void mer_loader_drain_done(mer_loader *l, double now);
+bool mer_loader_publish(mer_loader *l, double now);
+void mer_loader_cache_tick(mer_loader *l, double now, bool idle);
+
+#endif

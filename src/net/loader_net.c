@@ -1,0 +1,304 @@
+/* The loader's network side (loader thread only): starting requests within
+ * the cap, the token bucket and a host pause; turning finished transfers into
+ * decode jobs, empty tiles, retries or failures; cancelling. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "net/loader_impl.h"
+
+#define TAG "loader"
+/* A 429/503 carrying Retry-After is the server telling us when, not the tile
+ * failing: allow many more of those than errors, but still a bounded number. */
+#define THROTTLE_TRIES_FACTOR 8
+
+static double rand01(mer_loader *l)
+{
+    /* xorshift64*: the loader thread's own generator for backoff jitter. */
+    uint64_t x = l->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    l->rng = x;
+    return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}
+
+static bool start_one(mer_loader *l, mer_sched_entry *e, double now)
+{
+    char url[MER_URL_MAX];
+    mer_tile_id t = e->id;
+    if (!mer_source_tile_url(&l->cfg.source, t, url, sizeof url)) {
+        mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_NETWORK, 0, "URL", "cannot build the tile URL");
+        return true;
+    }
+    mer_xfer *x = mer_xfer_create(url, &l->limits, e->revalidate ? e->etag : NULL,
+                                  e->revalidate ? e->last_modified : NULL, e);
+    if (!x || curl_multi_add_handle(l->multi, x->easy) != CURLM_OK) {
+        mer_xfer_destroy(x);
+        mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_NETWORK, 0, "NET", "cannot start a request");
+        return true;
+    }
+    e->xfer = x;
+    e->state = MER_TS_IN_FLIGHT;
+    e->t_start_ms = now;
+    if (e->t_first_ms <= 0)
+        e->t_first_ms = now;
+    l->in_flight++;
+    if (l->in_flight > l->st.max_in_flight)
+        l->st.max_in_flight = l->in_flight;
+    l->st.requests++;
+    e->requests++;
+    if (e->attempts + e->throttled > 0)
+        l->st.retries++;
+    l->pub_dirty = true;
+    return true;
+}
+
+void mer_loader_net_start(mer_loader *l, double now)
+{
+    while (l->in_flight < l->aimd.cap && now >= l->paused_until_ms) {
+        mer_sched_entry *e = mer_sched_next(l->sched, now);
+        if (!e || !mer_bucket_take(&l->bucket, now))
+            break;
+        start_one(l, e, now);
+    }
+}
+
+static void finish_xfer(mer_loader *l, mer_sched_entry *e)
+{
+    mer_xfer *x = e->xfer;
+    curl_off_t conns = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &conns);
+    l->st.connections += (uint64_t)conns;
+    l->st.bytes += x->len;
+    curl_multi_remove_handle(l->multi, x->easy);
+    mer_xfer_destroy(x);
+    e->xfer = NULL;
+    l->in_flight--;
+    l->pub_dirty = true;
+}
+
+void mer_loader_net_cancel(mer_loader *l, mer_sched_entry *e)
+{
+    /* Removing an unfinished transfer closes its connection: the server sees
+     * the abort and stops working on a tile nobody wants. */
+    finish_xfer(l, e);
+    l->st.cancelled++;
+}
+
+void mer_loader_net_cancel_all(mer_loader *l)
+{
+    for (size_t i = 0; i < mer_sched_count(l->sched); i++) {
+        mer_sched_entry *e = mer_sched_at(l->sched, i);
+        if (e->state == MER_TS_IN_FLIGHT) {
+            mer_loader_net_cancel(l, e);
+            e->state = MER_TS_QUEUED;
+        }
+    }
+}
+
+static void count_status(mer_loader *l, long status)
+{
+    l->st.responses++;
+    if (status == 200)
+        l->st.status_200++;
+    else if (status == 304)
+        l->st.status_304++;
+    else if (status == 404)
+        l->st.status_404++;
+    else if (status == 429)
+        l->st.status_429++;
+    else if (status >= 500 && status <= 599)
+        l->st.status_5xx++;
+    else
+        l->st.status_other++;
+}
+
+/* A short code for the overlay and a reason for people. */
+static void describe_error(const mer_xfer *x, int cc, long status, size_t max, char *code, char *reason,
+                           size_t rlen)
+{
+    if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(code, 8, "BIG");
+        snprintf(reason, rlen, "body larger than %zu bytes", max);
+    } else if (cc == CURLE_OPERATION_TIMEDOUT) {
+        snprintf(code, 8, "TMO");
+        snprintf(reason, rlen, "timed out");
+    } else if (cc != CURLE_OK) {
+        snprintf(code, 8, cc == CURLE_COULDNT_CONNECT ? "CON" : "NET");
+        snprintf(reason, rlen, "%s", curl_easy_strerror((CURLcode)cc));
+    } else {
+        snprintf(code, 8, "%ld", status);
+        snprintf(reason, rlen, "HTTP %ld", status);
+    }
+}
+
+static void schedule_retry(mer_loader *l, mer_sched_entry *e, double now, double delay_ms)
+{
+    e->state = MER_TS_RETRY_WAIT;
+    e->t_ready_ms = now + delay_ms;
+}
+
+static void give_up(mer_loader *l, mer_sched_entry *e, long status, const char *code, const char *reason)
+{
+    if (e->revalidate) {
+        /* The stale copy is already on screen and stays there. */
+        e->state = MER_TS_DONE;
+        e->last_status = (int)status;
+        return;
+    }
+    mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_NETWORK, (int)status, code, reason);
+}
+
+static void on_throttled(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, long status, double now)
+{
+    double ra_s;
+    if (l->adaptive)
+        mer_aimd_throttled(&l->aimd);
+    e->throttled++;
+    if (e->throttled > l->cfg.max_tries * THROTTLE_TRIES_FACTOR) {
+        char reason[96];
+        snprintf(reason, sizeof reason, "HTTP %ld on %d tries", status, e->throttled);
+        give_up(l, e, status, status == 429 ? "429" : "503", reason);
+        return;
+    }
+    if (mer_retry_after_parse(x->retry_after, time(NULL), &ra_s)) {
+        /* Retry-After speaks for the whole host: pause every request to it. */
+        double until = now + ra_s * 1000.0;
+        if (until > l->paused_until_ms)
+            l->paused_until_ms = until;
+        schedule_retry(l, e, now, 0);
+        return;
+    }
+    schedule_retry(l, e, now, mer_backoff_ms(e->throttled, MER_BACKOFF_BASE_MS, MER_BACKOFF_CAP_MS, rand01(l)));
+}
+
+static void on_retryable(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, int cc, long status, double now)
+{
+    char code[8], reason[96];
+    e->attempts++;
+    if (e->attempts >= l->cfg.max_tries) {
+        describe_error(x, cc, status, l->limits.max_body_bytes, code, reason, sizeof reason);
+        char full[96];
+        snprintf(full, sizeof full, "%.70s (after %d tries)", reason, e->attempts);
+        give_up(l, e, status, code, full);
+        return;
+    }
+    schedule_retry(l, e, now, mer_backoff_ms(e->attempts, MER_BACKOFF_BASE_MS, MER_BACKOFF_CAP_MS, rand01(l)));
+}
+
+static void store_response(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, const uint8_t *body,
+                           size_t len, bool empty)
+{
+    if (!l->cache)
+        return;
+    mer_cache_meta m;
+    memset(&m, 0, sizeof m);
+    int64_t now = (int64_t)time(NULL);
+    snprintf(m.etag, sizeof m.etag, "%s", x->etag);
+    snprintf(m.last_modified, sizeof m.last_modified, "%s", x->last_modified);
+    m.fetched = now;
+    m.expires = mer_http_expiry(x->cache_control[0] ? x->cache_control : NULL, x->expires[0] ? x->expires : NULL,
+                                x->date[0] ? x->date : NULL, now, MER_CACHE_DEFAULT_FLOOR_S);
+    m.empty = empty;
+    if (mer_cache_put(l->cache, e->id, body, len, &m))
+        l->st.cache_writes++;
+    else
+        l->st.cache_errors++;
+    l->cache_dirty = true;
+}
+
+static void on_ok(mer_loader *l, mer_sched_entry *e, mer_xfer *x, double now)
+{
+    size_t len;
+    uint8_t *body = mer_xfer_take_body(x, &len);
+    store_response(l, e, x, body, len, false);
+    double ms = now - e->t_start_ms;
+    l->lat[l->lat_n++ % LAT_RING] = ms;
+    if (l->adaptive)
+        mer_aimd_success(&l->aimd);
+    mer_loader_submit(l, e, body, len, MER_ORIGIN_NETWORK, false);
+}
+
+static void on_not_modified(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, double now)
+{
+    mer_cache_entry ce;
+    memset(&ce, 0, sizeof ce);
+    if (!e->revalidate || !l->cache || mer_cache_get(l->cache, e->id, &ce) != MER_CACHE_HIT) {
+        on_retryable(l, e, x, CURLE_OK, 304, now);
+        return;
+    }
+    mer_cache_meta m = ce.meta;
+    int64_t t = (int64_t)time(NULL);
+    if (x->etag[0])
+        snprintf(m.etag, sizeof m.etag, "%s", x->etag);
+    if (x->last_modified[0])
+        snprintf(m.last_modified, sizeof m.last_modified, "%s", x->last_modified);
+    m.fetched = t;
+    m.expires = mer_http_expiry(x->cache_control[0] ? x->cache_control : NULL, x->expires[0] ? x->expires : NULL,
+                                x->date[0] ? x->date : NULL, t, MER_CACHE_DEFAULT_FLOOR_S);
+    if (mer_cache_refresh(l->cache, e->id, &m))
+        l->st.revalidated++;
+    l->cache_dirty = true;
+    if (l->adaptive)
+        mer_aimd_success(&l->aimd);
+    /* Deliver the now-fresh copy: the client may drop its "stale" mark. */
+    e->revalidate = false;
+    if (ce.meta.empty) {
+        mer_cache_entry_free(&ce);
+        mer_loader_deliver(l, e, MER_TILE_EMPTY, MER_ORIGIN_DISK, 304, NULL, NULL);
+        return;
+    }
+    uint8_t *data = ce.data;
+    ce.data = NULL;
+    mer_loader_submit(l, e, data, ce.len, MER_ORIGIN_DISK, false);
+    mer_cache_entry_free(&ce);
+}
+
+static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
+{
+    mer_xfer *x = NULL;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+    if (!x)
+        return;
+    mer_sched_entry *e = x->owner;
+    long status = 0;
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    if (cc == CURLE_OK)
+        count_status(l, status);
+    else
+        l->st.transport_errors++;
+    e->last_status = (int)status;
+    mer_http_verdict v = mer_http_classify(x->too_big ? CURLE_FILESIZE_EXCEEDED : (int)cc, status);
+    MER_LOGD(TAG, "%d/%d/%d: curl %d, HTTP %ld, %zu bytes", e->id.z, e->id.x, e->id.y, (int)cc, status, x->len);
+    char code[8], reason[96];
+    switch (v) {
+    case MER_V_OK: on_ok(l, e, x, now); break;
+    case MER_V_NOT_MODIFIED: on_not_modified(l, e, x, now); break;
+    case MER_V_EMPTY:
+        store_response(l, e, x, NULL, 0, true);
+        mer_loader_deliver(l, e, MER_TILE_EMPTY, MER_ORIGIN_NETWORK, (int)status, NULL, NULL);
+        break;
+    case MER_V_THROTTLED: on_throttled(l, e, x, status, now); break;
+    case MER_V_RETRY: on_retryable(l, e, x, (int)cc, status, now); break;
+    case MER_V_FAIL:
+        describe_error(x, (int)cc, status, l->limits.max_body_bytes, code, reason, sizeof reason);
+        give_up(l, e, status, code, reason);
+        break;
+    }
+    /* The entry may have moved on (decoding, waiting); the transfer is over. */
+    e->xfer = x;
+    finish_xfer(l, e);
+}
+
+void mer_loader_net_drain(mer_loader *l, double now)
+{
+    CURLMsg *m;
+    int left;
+    while ((m = curl_multi_info_read(l->multi, &left)) != NULL)
+        if (m->msg == CURLMSG_DONE)
+            on_done(l, m->easy_handle, m->data.result, now);
+}

@@ -1,0 +1,219 @@
+/* The loader's outputs (loader thread, except mer_loader_decode_done which
+ * runs on a decode worker): disk-cache answers for new tiles, results into
+ * the completion queue, decode jobs, and the published stats / tile states. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "net/loader_impl.h"
+
+#define TAG "loader"
+
+static void fill_result(mer_loader *l, const mer_sched_entry *e, mer_tile_result *r, mer_tile_origin o,
+                        int http_status)
+{
+    memset(r, 0, sizeof *r);
+    r->id = e->id;
+    r->origin = o;
+    r->http_status = http_status;
+    r->attempts = e->requests;
+    r->latency_ms = e->t_first_ms > 0 ? mer_loader_now_ms() - e->t_first_ms : 0;
+    r->generation = e->generation;
+}
+
+void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, mer_tile_origin o,
+                        int http_status, const char *code, const char *reason)
+{
+    mer_tile_result r;
+    fill_result(l, e, &r, o, http_status);
+    r.status = st;
+    if (reason)
+        snprintf(r.reason, sizeof r.reason, "%s", reason);
+    e->state = st == MER_TILE_FAILED ? MER_TS_FAILED : MER_TS_DONE;
+    e->last_status = http_status;
+    snprintf(e->code, sizeof e->code, "%s", code ? code : "");
+    if (st == MER_TILE_EMPTY)
+        l->st.tiles_empty++;
+    else if (st == MER_TILE_FAILED)
+        l->st.tiles_failed++;
+    else if (st == MER_TILE_NOT_CACHED)
+        l->st.tiles_not_cached++;
+    if (st == MER_TILE_FAILED)
+        MER_LOGI(TAG, "tile %d/%d/%d failed: %s", e->id.z, e->id.x, e->id.y, r.reason);
+    l->pub_dirty = true;
+    mer_results_push(l->results, &r);
+}
+
+bool mer_loader_submit(mer_loader *l, mer_sched_entry *e, uint8_t *data, size_t len, mer_tile_origin o,
+                       bool stale_copy)
+{
+    dec_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        free(data);
+        mer_loader_deliver(l, e, MER_TILE_FAILED, o, 0, "MEM", "out of memory");
+        return false;
+    }
+    fill_result(l, e, &c->r, o, o == MER_ORIGIN_NETWORK ? e->last_status : 0);
+    c->r.stale = stale_copy;
+    c->serial = e->serial;
+    c->stale_copy = stale_copy;
+    if (!stale_copy)
+        e->state = MER_TS_DECODING;
+    l->pub_dirty = true;
+    mer_decode_pool_submit(l->pool, data, len, l->cfg.source.tile_px, c);
+    return true;
+}
+
+/* A new wanted tile: answer from the disk cache when it can. */
+void mer_loader_tile_added(mer_loader *l, mer_sched_entry *e)
+{
+    bool online = l->multi != NULL;
+    mer_cache_entry ce;
+    memset(&ce, 0, sizeof ce);
+    mer_cache_result cr = l->cache ? mer_cache_get(l->cache, e->id, &ce) : MER_CACHE_MISS;
+    if (cr != MER_CACHE_HIT) {
+        if (cr == MER_CACHE_ERROR)
+            l->st.cache_errors++;
+        if (l->cache)
+            l->st.cache_misses++;
+        if (!online)
+            mer_loader_deliver(l, e, MER_TILE_NOT_CACHED, MER_ORIGIN_DISK, 0, "NC", "not in the cache");
+        return; /* stays QUEUED for the network */
+    }
+    /* An MBTiles file has no expiry: everything in it is as fresh as it gets. */
+    bool fresh = l->cfg.source.kind == MER_SOURCE_MBTILES || mer_cache_is_fresh(&ce.meta, (int64_t)time(NULL));
+    bool revalidate = !fresh && online;
+    if (fresh)
+        l->st.cache_hits++;
+    else
+        l->st.cache_stale++;
+    if (revalidate) {
+        e->revalidate = true;
+        snprintf(e->etag, sizeof e->etag, "%s", ce.meta.etag);
+        snprintf(e->last_modified, sizeof e->last_modified, "%s", ce.meta.last_modified);
+    }
+    if (ce.meta.empty) {
+        if (!revalidate)
+            mer_loader_deliver(l, e, MER_TILE_EMPTY, MER_ORIGIN_DISK, 0, NULL, NULL);
+        mer_cache_entry_free(&ce);
+        return;
+    }
+    uint8_t *data = ce.data;
+    ce.data = NULL;
+    /* Stale: shown at once (stale=true) while the entry stays QUEUED for a
+     * conditional request. */
+    mer_loader_submit(l, e, data, ce.len, MER_ORIGIN_DISK, revalidate);
+    mer_cache_entry_free(&ce);
+}
+
+static void post_note(mer_loader *l, const dec_ctx *c, bool ok, const char *reason)
+{
+    pthread_mutex_lock(&l->done_lock);
+    if (l->done_n == l->done_cap) {
+        size_t ncap = l->done_cap ? l->done_cap * 2 : 64;
+        done_note *n = realloc(l->done, ncap * sizeof *n);
+        if (n) {
+            l->done = n;
+            l->done_cap = ncap;
+        }
+    }
+    if (l->done_n < l->done_cap) {
+        done_note *d = &l->done[l->done_n++];
+        d->serial = c->serial;
+        d->ok = ok;
+        d->stale_copy = c->stale_copy;
+        snprintf(d->reason, sizeof d->reason, "%s", reason ? reason : "");
+    }
+    pthread_mutex_unlock(&l->done_lock);
+}
+
+/* Decode worker thread: a success goes straight to the client; either way
+ * the loader hears about it. */
+void mer_loader_decode_done(void *ud, void *ctx, uint8_t *rgba, int w, int h, const char *reason)
+{
+    mer_loader *l = ud;
+    dec_ctx *c = ctx;
+    if (rgba) {
+        c->r.status = MER_TILE_OK;
+        c->r.rgba = rgba;
+        c->r.w = w;
+        c->r.h = h;
+        atomic_fetch_add(&l->tiles_ok, 1);
+        mer_results_push(l->results, &c->r);
+    } else {
+        atomic_fetch_add(&l->decode_errors, 1);
+    }
+    post_note(l, c, rgba != NULL, reason);
+    free(c);
+    mer_loader_wake(l);
+}
+
+static mer_sched_entry *find_serial(mer_loader *l, uint64_t serial)
+{
+    for (size_t i = 0; i < mer_sched_count(l->sched); i++) {
+        mer_sched_entry *e = mer_sched_at(l->sched, i);
+        if (e->serial == serial)
+            return e;
+    }
+    return NULL;
+}
+
+static void on_decode_failed(mer_loader *l, mer_sched_entry *e, const done_note *d, double now)
+{
+    char reason[96];
+    if (d->stale_copy)
+        return; /* the revalidation request is on its way anyway */
+    bool network = e->t_first_ms > 0;
+    e->attempts++;
+    if (network && l->multi && e->attempts < l->cfg.max_tries) {
+        /* A corrupt or cut body may be a one-off: ask again, after a pause. */
+        e->state = MER_TS_RETRY_WAIT;
+        e->t_ready_ms = now + MER_BACKOFF_BASE_MS * e->attempts;
+        return;
+    }
+    if (!network && l->multi) {
+        e->state = MER_TS_QUEUED; /* a bad copy on disk: fetch a new one */
+        return;
+    }
+    snprintf(reason, sizeof reason, "%s", d->reason);
+    mer_loader_deliver(l, e, MER_TILE_FAILED, network ? MER_ORIGIN_NETWORK : MER_ORIGIN_DISK,
+                       e->last_status, "IMG", reason);
+}
+
+void mer_loader_drain_done(mer_loader *l, double now)
+{
+    done_note *notes;
+    size_t n;
+    pthread_mutex_lock(&l->done_lock);
+    notes = l->done;
+    n = l->done_n;
+    l->done = NULL;
+    l->done_n = l->done_cap = 0;
+    pthread_mutex_unlock(&l->done_lock);
+    for (size_t i = 0; i < n; i++) {
+        mer_sched_entry *e = find_serial(l, notes[i].serial);
+        if (!e)
+            continue; /* no longer wanted */
+        l->pub_dirty = true;
+        if (notes[i].ok) {
+            if (!notes[i].stale_copy && e->state == MER_TS_DECODING)
+                e->state = MER_TS_DONE;
+        } else {
+            on_decode_failed(l, e, &notes[i], now);
+        }
+    }
+    free(notes);
+}
+
+void mer_loader_cache_tick(mer_loader *l, double now, bool idle)
+{
+    if (!l->cache || !l->cache_dirty)
+        return;
+    if (idle || now - l->last_flush_ms >= CACHE_FLUSH_EVERY_MS) {
+        mer_cache_flush(l->cache);
+        l->cache_dirty = false;
+        l->last_flush_ms = now;
+    }
+}

@@ -1,0 +1,159 @@
+#include "net/xfer.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    mer_xfer *x = ud;
+    size_t n = size * nmemb;
+    /* Cut a huge body off at the cap, long before it is all downloaded:
+     * returning less than n aborts the transfer with CURLE_WRITE_ERROR. */
+    if (n > x->max - x->len) {
+        x->too_big = true;
+        return 0;
+    }
+    if (x->len + n > x->cap) {
+        size_t ncap = x->cap ? x->cap * 2 : 16384;
+        while (ncap < x->len + n)
+            ncap *= 2;
+        if (ncap > x->max)
+            ncap = x->max;
+        uint8_t *b = realloc(x->body, ncap);
+        if (!b)
+            return 0;
+        x->body = b;
+        x->cap = ncap;
+    }
+    memcpy(x->body + x->len, ptr, n);
+    x->len += n;
+    return n;
+}
+
+/* Copies a header value (trimmed) if the line is "name: value". */
+static void grab(const char *line, size_t n, const char *name, char *dst, size_t dstlen)
+{
+    size_t k = strlen(name);
+    if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
+        return;
+    const char *v = line + k + 1, *end = line + n;
+    while (v < end && isspace((unsigned char)*v))
+        v++;
+    while (end > v && isspace((unsigned char)end[-1]))
+        end--;
+    size_t len = (size_t)(end - v);
+    if (len >= dstlen)
+        len = dstlen - 1;
+    memcpy(dst, v, len);
+    dst[len] = '\0';
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
+{
+    mer_xfer *x = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        /* A new response (after a redirect or a 100): forget the last one's. */
+        x->etag[0] = x->last_modified[0] = x->cache_control[0] = '\0';
+        x->expires[0] = x->date[0] = x->retry_after[0] = '\0';
+        return n;
+    }
+    grab(line, n, "ETag", x->etag, sizeof x->etag);
+    grab(line, n, "Last-Modified", x->last_modified, sizeof x->last_modified);
+    grab(line, n, "Cache-Control", x->cache_control, sizeof x->cache_control);
+    grab(line, n, "Expires", x->expires, sizeof x->expires);
+    grab(line, n, "Date", x->date, sizeof x->date);
+    grab(line, n, "Retry-After", x->retry_after, sizeof x->retry_after);
+    return n;
+}
+
+static bool add_header(mer_xfer *x, const char *name, const char *value)
+{
+    char line[256];
+    if (!value || !*value)
+        return true;
+    snprintf(line, sizeof line, "%s: %s", name, value);
+    struct curl_slist *l = curl_slist_append(x->req_headers, line);
+    if (!l)
+        return false;
+    x->req_headers = l;
+    return true;
+}
+
+static bool set_limits(CURL *e, const mer_xfer_limits *lim)
+{
+    CURLcode rc = CURLE_OK;
+    /* Only http and https, for the first request and every redirect. */
+    rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    rc |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, lim->connect_timeout_ms);
+    rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, lim->timeout_ms);
+    /* Refused before the body starts when Content-Length says too much. */
+    rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)lim->max_body_bytes);
+    rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, lim->user_agent);
+    rc |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* whatever curl can decode */
+    /* Wait for an HTTP/2 connection to multiplex on rather than open another. */
+    rc |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    rc |= curl_easy_setopt(e, CURLOPT_FAILONERROR, 0L); /* we want the status and Retry-After */
+    if (lim->share)
+        rc |= curl_easy_setopt(e, CURLOPT_SHARE, lim->share);
+    return rc == CURLE_OK;
+}
+
+mer_xfer *mer_xfer_create(const char *url, const mer_xfer_limits *lim, const char *etag,
+                          const char *last_modified, void *owner)
+{
+    mer_xfer *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->owner = owner;
+    x->max = lim->max_body_bytes;
+    x->easy = curl_easy_init();
+    if (!x->easy || !set_limits(x->easy, lim))
+        goto fail;
+    if (!add_header(x, "If-None-Match", etag) || !add_header(x, "If-Modified-Since", last_modified))
+        goto fail;
+    CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    rc |= curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+    rc |= curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+    rc |= curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+    rc |= curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+    rc |= curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+    if (x->req_headers)
+        rc |= curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->req_headers);
+    if (rc != CURLE_OK)
+        goto fail;
+    return x;
+fail:
+    mer_xfer_destroy(x);
+    return NULL;
+}
+
+uint8_t *mer_xfer_take_body(mer_xfer *x, size_t *len)
+{
+    uint8_t *b = x->body;
+    *len = x->len;
+    x->body = NULL;
+    x->len = x->cap = 0;
+    return b;
+}
+
+void mer_xfer_destroy(mer_xfer *x)
+{
+    if (!x)
+        return;
+    if (x->easy)
+        curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->req_headers);
+    free(x->body);
+    free(x);
+}

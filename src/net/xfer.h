@@ -1,0 +1,46 @@
+/* One HTTP request for one tile: a curl easy handle with every limit set, a
+ * capped body buffer and the response headers the policy needs. Loader thread
+ * only. The transfer rides in CURLOPT_PRIVATE. */
+#ifndef MER_NET_XFER_H
+#define MER_NET_XFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+typedef struct mer_xfer_limits {
+    long connect_timeout_ms;
+    long timeout_ms;
+    size_t max_body_bytes;
+    const char *user_agent;
+    CURLSH *share; /* may be NULL */
+} mer_xfer_limits;
+
+typedef struct mer_xfer {
+    CURL *easy;
+    void *owner; /* the scheduler entry */
+    uint8_t *body;
+    size_t len, cap, max;
+    bool too_big;         /* the write callback cut the body off */
+    struct curl_slist *req_headers;
+    /* Response headers of the final response (reset on each status line). */
+    char etag[128];
+    char last_modified[64];
+    char cache_control[256];
+    char expires[64];
+    char date[64];
+    char retry_after[64];
+} mer_xfer;
+
+/* NULL if curl cannot make a handle. etag/last_modified (may be NULL or "")
+ * make the request conditional (If-None-Match / If-Modified-Since). */
+mer_xfer *mer_xfer_create(const char *url, const mer_xfer_limits *lim, const char *etag,
+                          const char *last_modified, void *owner);
+/* Takes the body (malloc'ed, caller frees); the transfer keeps nothing. */
+uint8_t *mer_xfer_take_body(mer_xfer *x, size_t *len);
+/* The caller has removed the easy handle from its multi handle. NULL is fine. */
+void mer_xfer_destroy(mer_xfer *x);
+
+#endif
