@@ -11,6 +11,9 @@
  * --no-config. Bad lines are warned about (file:line) and skipped. */
 mer_opt_status mer_options_load_config(mer_options *o, int argc, char **argv, char *err, size_t errlen);
 
-#define MER_COMMAND_TABLE {NULL, NULL},
+/* meridian fetch: stitch a tile grid into one PNG (src/cli/fetch.c). */
+int mer_cmd_fetch(int argc, char **argv);
+
+#define MER_COMMAND_TABLE {"fetch", mer_cmd_fetch}, {NULL, NULL},
 
 #endif

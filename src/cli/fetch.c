@@ -1,0 +1,495 @@
+/* `meridian fetch`: the headless "load a tile grid concurrently and stitch
+ * it" job. Runs a loader exactly as the viewer does (same limits, retries and
+ * counters), blits finished tiles into one RGBA mosaic on this (main) thread
+ * and writes it as PNG. Exit status: 0 every tile ok or empty, 1 any failed,
+ * 2 bad arguments. */
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/log.h"
+#include "core/tile.h"
+#include "net/loader.h"
+
+#define MAX_TILES 4096
+#define MAX_SIDE_PX 16384
+
+typedef struct fetch_args {
+    char source[MER_URL_MAX];
+    int zoom;
+    bool have_zoom, have_x, have_y, have_bbox;
+    int x0, x1, y0, y1;
+    double west, south, east, north;
+    char out[1024];
+    char stats[1024];
+    int max_concurrent, burst, max_tries, verbose;
+    double rate;
+    long timeout_ms;
+    char user_agent[256];
+    char cache_dir[1024];
+    bool offline, adaptive, quiet;
+    double deadline_s;
+} fetch_args;
+
+/* One tile of the grid and what became of it. */
+typedef struct cell {
+    mer_tile_id id;
+    int col, row;
+    bool final, any;
+    mer_tile_status status;
+    double latency_ms;
+    char reason[96];
+} cell;
+
+typedef struct fetch_job {
+    fetch_args a;
+    mer_source src;
+    mer_tile_range range;
+    cell *cells;
+    size_t n, done;
+    int cols, rows, px;
+    uint8_t *mosaic;
+    pthread_mutex_t lock; /* on_ready -> main thread wake-up */
+    pthread_cond_t cond;
+    bool ready;           /* lock */
+} fetch_job;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: meridian fetch [--source S] --zoom Z (--x A:B --y C:D | --bbox W,S,E,N) --out FILE.png\n"
+        "                      [--max-concurrent N] [--rate R] [--burst B] [--adaptive] [--stats FILE.json]\n"
+        "                      [--user-agent UA] [--cache-dir DIR] [--offline] [--timeout MS]\n"
+        "                      [--max-tries N] [--deadline S] [--quiet] [--verbose]\n"
+        "Fetches a grid of tiles concurrently and stitches them into one PNG (missing\n"
+        "and empty tiles transparent). Exit status 0 if every tile is ok or empty,\n"
+        "1 if any failed (listed with the reason), 2 on bad arguments.\n");
+}
+
+static int bad_arg(const char *opt, const char *val, const char *why)
+{
+    fprintf(stderr, "meridian fetch: --%s '%s': %s\nTry 'meridian fetch --help'.\n", opt, val ? val : "", why);
+    return 2;
+}
+
+static int parse_one(fetch_args *a, const char *name, const char *v)
+{
+    if (!strcmp(name, "source")) {
+        if (strlen(v) >= sizeof a->source)
+            return bad_arg(name, v, "too long");
+        snprintf(a->source, sizeof a->source, "%s", v);
+    } else if (!strcmp(name, "zoom")) {
+        if (!mer_parse_int(v, 0, MER_MAX_ZOOM - 1, &a->zoom))
+            return bad_arg(name, v, "expected an integer zoom 0..29");
+        a->have_zoom = true;
+    } else if (!strcmp(name, "x") || !strcmp(name, "y")) {
+        bool x = name[0] == 'x';
+        if (!mer_parse_int_range(v, 0, (1L << 29) - 1, x ? &a->x0 : &a->y0, x ? &a->x1 : &a->y1))
+            return bad_arg(name, v, "expected A:B with 0 <= A <= B");
+        *(x ? &a->have_x : &a->have_y) = true;
+    } else if (!strcmp(name, "bbox")) {
+        if (!mer_parse_bbox(v, &a->west, &a->south, &a->east, &a->north))
+            return bad_arg(name, v, "expected W,S,E,N in degrees with S < N");
+        a->have_bbox = true;
+    } else if (!strcmp(name, "out") || !strcmp(name, "stats") || !strcmp(name, "cache-dir") ||
+               !strcmp(name, "user-agent")) {
+        char *dst = !strcmp(name, "out") ? a->out : !strcmp(name, "stats") ? a->stats
+                  : !strcmp(name, "cache-dir") ? a->cache_dir : a->user_agent;
+        size_t cap = !strcmp(name, "user-agent") ? sizeof a->user_agent : sizeof a->out;
+        if (!*v || strlen(v) >= cap)
+            return bad_arg(name, v, "empty or too long");
+        snprintf(dst, cap, "%s", v);
+    } else if (!strcmp(name, "max-concurrent")) {
+        if (!mer_parse_int(v, 1, 64, &a->max_concurrent))
+            return bad_arg(name, v, "expected an integer 1..64");
+    } else if (!strcmp(name, "burst")) {
+        if (!mer_parse_int(v, 1, 1000, &a->burst))
+            return bad_arg(name, v, "expected an integer 1..1000");
+    } else if (!strcmp(name, "max-tries")) {
+        if (!mer_parse_int(v, 1, 100, &a->max_tries))
+            return bad_arg(name, v, "expected an integer 1..100");
+    } else if (!strcmp(name, "rate")) {
+        if (!mer_parse_double(v, 0, 1000, &a->rate))
+            return bad_arg(name, v, "expected requests/s 0..1000 (0 = unlimited)");
+    } else if (!strcmp(name, "timeout")) {
+        int ms;
+        if (!mer_parse_int(v, 100, 600000, &ms))
+            return bad_arg(name, v, "expected milliseconds 100..600000");
+        a->timeout_ms = ms;
+    } else if (!strcmp(name, "deadline")) {
+        if (!mer_parse_double(v, 0.1, 86400, &a->deadline_s))
+            return bad_arg(name, v, "expected seconds 0.1..86400");
+    }
+    return 0;
+}
+
+static int parse_args(fetch_args *a, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"source", required_argument, 0, 's'}, {"zoom", required_argument, 0, 'z'},
+        {"x", required_argument, 0, 0},        {"y", required_argument, 0, 0},
+        {"bbox", required_argument, 0, 0},     {"out", required_argument, 0, 'o'},
+        {"stats", required_argument, 0, 0},    {"max-concurrent", required_argument, 0, 'c'},
+        {"rate", required_argument, 0, 'r'},   {"burst", required_argument, 0, 0},
+        {"adaptive", no_argument, 0, 0},       {"user-agent", required_argument, 0, 0},
+        {"cache-dir", required_argument, 0, 0}, {"offline", no_argument, 0, 0},
+        {"timeout", required_argument, 0, 0},  {"max-tries", required_argument, 0, 0},
+        {"deadline", required_argument, 0, 0}, {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->rate = -1;
+    optind = 0; /* full re-initialisation (glibc) */
+    opterr = 0;
+    int c, idx = 0;
+    while ((c = getopt_long(argc, argv, ":s:z:o:c:r:qvh", longs, &idx)) != -1) {
+        const char *name = NULL;
+        switch (c) {
+        case 0: name = longs[idx].name; break;
+        case 's': name = "source"; break;
+        case 'z': name = "zoom"; break;
+        case 'o': name = "out"; break;
+        case 'c': name = "max-concurrent"; break;
+        case 'r': name = "rate"; break;
+        case 'q': a->quiet = true; continue;
+        case 'v': a->verbose++; continue;
+        case 'h': usage(stdout); return -1;
+        case ':': return bad_arg(argv[optind - 1] + 2, "", "needs a value");
+        default: return bad_arg(argv[optind - 1] + (argv[optind - 1][1] == '-' ? 2 : 1), "", "unknown option");
+        }
+        if (!strcmp(name, "adaptive"))
+            a->adaptive = true;
+        else if (!strcmp(name, "offline"))
+            a->offline = true;
+        else if (parse_one(a, name, optarg))
+            return 2;
+    }
+    if (optind < argc)
+        return bad_arg("", argv[optind], "unexpected argument");
+    if (!a->have_zoom)
+        return bad_arg("zoom", "", "is required");
+    if (!a->out[0])
+        return bad_arg("out", "", "is required");
+    if (a->have_bbox == (a->have_x || a->have_y) || a->have_x != a->have_y)
+        return bad_arg("x/--y/--bbox", "", "give either --x and --y, or --bbox");
+    return 0;
+}
+
+/* Resolves the source and the grid; 0 or the exit status. */
+static int plan(fetch_job *j)
+{
+    fetch_args *a = &j->a;
+    char err[384];
+    if (!mer_source_from_arg(a->source[0] ? a->source : "osm", &j->src, err, sizeof err))
+        return bad_arg("source", a->source, err);
+    if (a->zoom < j->src.min_zoom || a->zoom > j->src.max_zoom) {
+        snprintf(err, sizeof err, "zoom %d is outside the source's %d..%d", a->zoom, j->src.min_zoom, j->src.max_zoom);
+        return bad_arg("zoom", "", err);
+    }
+    int64_t n = (int64_t)1 << a->zoom;
+    if (a->have_bbox) {
+        j->range = mer_tiles_for_bbox(a->west, a->south, a->east, a->north, a->zoom);
+    } else {
+        if (a->x1 >= n || a->y1 >= n)
+            return bad_arg("x/--y", "", "tile numbers beyond 2^zoom - 1");
+        j->range = (mer_tile_range){a->zoom, a->x0, a->x1, a->y0, a->y1};
+    }
+    j->px = j->src.tile_px > 0 ? j->src.tile_px : 256;
+    uint64_t count = mer_tile_range_count(j->range);
+    j->cols = (int)(j->range.x1 - j->range.x0 + 1);
+    j->rows = (int)(j->range.y1 - j->range.y0 + 1);
+    if (count == 0 || count > MAX_TILES || (int64_t)j->cols * j->px > MAX_SIDE_PX ||
+        (int64_t)j->rows * j->px > MAX_SIDE_PX) {
+        snprintf(err, sizeof err, "the grid is %dx%d tiles; at most %d tiles and %d px per side",
+                 j->cols, j->rows, MAX_TILES, MAX_SIDE_PX);
+        return bad_arg("x/--y/--bbox", "", err);
+    }
+    /* Providers that forbid bulk downloads get a small grid at most. */
+    mer_source preset;
+    if (mer_source_lookup(j->src.id, &preset) && !j->src.allow_bulk && count > 64) {
+        fprintf(stderr, "meridian fetch: %s's tile policy forbids bulk downloading; "
+                        "fetch at most 64 tiles from it (asked for %llu)\n",
+                j->src.id, (unsigned long long)count);
+        return 2;
+    }
+    j->n = (size_t)count;
+    return 0;
+}
+
+static void on_ready(void *ud)
+{
+    fetch_job *j = ud;
+    pthread_mutex_lock(&j->lock);
+    j->ready = true;
+    pthread_mutex_unlock(&j->lock);
+    pthread_cond_signal(&j->cond);
+}
+
+static void wait_ready(fetch_job *j, long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += ms * 1000000L;
+    t.tv_sec += t.tv_nsec / 1000000000L;
+    t.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&j->lock);
+    while (!j->ready)
+        if (pthread_cond_timedwait(&j->cond, &j->lock, &t) != 0)
+            break;
+    j->ready = false;
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* The want list, centre of the grid first. */
+static mer_want_tile *make_want(fetch_job *j)
+{
+    mer_want_tile *w = calloc(j->n, sizeof *w);
+    j->cells = calloc(j->n, sizeof *j->cells);
+    if (!w || !j->cells) {
+        free(w);
+        return NULL;
+    }
+    double cc = (j->cols - 1) / 2.0, cr = (j->rows - 1) / 2.0;
+    size_t i = 0;
+    for (int r = 0; r < j->rows; r++)
+        for (int c = 0; c < j->cols; c++, i++) {
+            cell *e = &j->cells[i];
+            e->col = c;
+            e->row = r;
+            e->id = (mer_tile_id){j->range.z, mer_tile_wrap_x(j->range.x0 + c, j->range.z),
+                                  (int32_t)(j->range.y0 + r)};
+            w[i].id = e->id;
+            w[i].priority = (int32_t)(hypot(c - cc, r - cr) * 16.0);
+        }
+    return w;
+}
+
+static cell *find_cell(fetch_job *j, mer_tile_id id)
+{
+    int64_t c = id.x - j->range.x0;
+    if (c < 0)
+        c += (int64_t)1 << id.z;
+    int64_t r = id.y - j->range.y0;
+    if (id.z != j->range.z || c < 0 || c >= j->cols || r < 0 || r >= j->rows)
+        return NULL;
+    return &j->cells[r * j->cols + c];
+}
+
+static void blit(fetch_job *j, const cell *c, const mer_tile_result *r)
+{
+    size_t stride = (size_t)j->cols * (size_t)j->px * 4;
+    uint8_t *dst = j->mosaic + (size_t)c->row * (size_t)j->px * stride + (size_t)c->col * (size_t)j->px * 4;
+    for (int y = 0; y < r->h && y < j->px; y++)
+        memcpy(dst + (size_t)y * stride, r->rgba + (size_t)y * (size_t)r->w * 4, (size_t)j->px * 4);
+}
+
+static void take_result(fetch_job *j, mer_tile_result *r)
+{
+    cell *c = find_cell(j, r->id);
+    if (c && !c->final) {
+        if (r->status == MER_TILE_OK && r->rgba && r->w == j->px && r->h == j->px)
+            blit(j, c, r);
+        c->any = true;
+        c->status = r->status;
+        c->latency_ms = r->latency_ms;
+        snprintf(c->reason, sizeof c->reason, "%s", r->reason);
+        if (!r->stale) {
+            c->final = true;
+            j->done++;
+        }
+    }
+    mer_tile_result_release(r);
+}
+
+static void progress(const fetch_job *j, bool end)
+{
+    if (j->a.quiet || !isatty(2))
+        return;
+    int width = 40, fill = (int)(width * (double)j->done / (double)j->n);
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu tiles", fill, "########################################", width - fill, "",
+            j->done, j->n);
+    if (end)
+        fputc('\n', stderr);
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Runs the loader until every tile is final (or it has nothing left to do). */
+static void run(fetch_job *j, mer_loader *l, double t0)
+{
+    mer_tile_result res[64];
+    while (j->done < j->n) {
+        size_t k = mer_loader_poll_results(l, res, 64);
+        for (size_t i = 0; i < k; i++)
+            take_result(j, &res[i]);
+        if (k)
+            continue;
+        if (mer_loader_idle(l))
+            break; /* e.g. stale copies whose revalidation failed */
+        if (j->a.deadline_s > 0 && now_ms() - t0 > j->a.deadline_s * 1000) {
+            fprintf(stderr, "meridian fetch: deadline of %.1f s reached\n", j->a.deadline_s);
+            break;
+        }
+        progress(j, false);
+        wait_ready(j, 100);
+    }
+    progress(j, true);
+}
+
+static bool write_png(const fetch_job *j)
+{
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormatFrom(j->mosaic, j->cols * j->px, j->rows * j->px, 32,
+                                                        j->cols * j->px * 4, SDL_PIXELFORMAT_RGBA32);
+    bool ok = s && IMG_SavePNG(s, j->a.out) == 0;
+    if (!ok)
+        fprintf(stderr, "meridian fetch: cannot write %s: %s\n", j->a.out, SDL_GetError());
+    SDL_FreeSurface(s);
+    return ok;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool write_stats(const fetch_job *j, mer_loader *l, double wall_ms)
+{
+    mer_loader_stats s;
+    mer_loader_get_stats(l, &s);
+    char json[4096];
+    mer_loader_stats_json(&s, json, sizeof json);
+    double *lat = malloc(j->n * sizeof *lat);
+    size_t m = 0;
+    for (size_t i = 0; lat && i < j->n; i++)
+        if (j->cells[i].final && j->cells[i].latency_ms > 0)
+            lat[m++] = j->cells[i].latency_ms;
+    if (lat)
+        qsort(lat, m, sizeof *lat, cmp_double);
+#define PCT(p) (m ? lat[(size_t)((double)(m - 1) * (p) + 0.5)] : 0.0)
+    FILE *f = fopen(j->a.stats, "w");
+    if (!f) {
+        fprintf(stderr, "meridian fetch: cannot write %s\n", j->a.stats);
+        free(lat);
+        return false;
+    }
+    fprintf(f, "{\"wall_ms\": %.1f, \"tiles\": %zu, \"finished\": %zu, \"grid\": [%d, %d], \"zoom\": %d, "
+               "\"tile_latency_ms\": {\"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"max\": %.2f}, \"loader\": %s}\n",
+            wall_ms, j->n, j->done, j->cols, j->rows, j->range.z, PCT(0.5), PCT(0.9), PCT(0.99), PCT(1.0), json);
+#undef PCT
+    free(lat);
+    return fclose(f) == 0;
+}
+
+/* Prints the summary and the failures; the exit status. */
+static int report(const fetch_job *j, double wall_ms)
+{
+    size_t ok = 0, empty = 0, failed = 0, missing = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        const cell *c = &j->cells[i];
+        if (!c->any)
+            missing++;
+        else if (c->status == MER_TILE_OK)
+            ok++;
+        else if (c->status == MER_TILE_EMPTY)
+            empty++;
+        else
+            failed++;
+    }
+    for (size_t i = 0; i < j->n; i++) {
+        const cell *c = &j->cells[i];
+        if (c->any && (c->status == MER_TILE_FAILED || c->status == MER_TILE_NOT_CACHED))
+            fprintf(stderr, "  %d/%d/%d: %s\n", c->id.z, c->id.x, c->id.y,
+                    c->status == MER_TILE_NOT_CACHED ? "not cached (offline)" : c->reason);
+        else if (!c->any)
+            fprintf(stderr, "  %d/%d/%d: no result\n", c->id.z, c->id.x, c->id.y);
+    }
+    printf("meridian fetch: %zu tiles (%dx%d at z%d) in %.2f s: %zu ok, %zu empty, %zu failed%s -> %s\n", j->n,
+           j->cols, j->rows, j->range.z, wall_ms / 1000.0, ok, empty, failed + missing,
+           missing ? " (some never finished)" : "", j->a.out);
+    return failed + missing ? 1 : 0;
+}
+
+static void fill_config(const fetch_job *j, mer_loader_config *c)
+{
+    const fetch_args *a = &j->a;
+    mer_loader_config_defaults(c, &j->src);
+    if (a->max_concurrent > 0)
+        c->max_concurrent = a->max_concurrent;
+    if (a->rate >= 0)
+        c->rate = a->rate;
+    if (a->burst > 0)
+        c->burst = a->burst;
+    if (a->max_tries > 0)
+        c->max_tries = a->max_tries;
+    if (a->timeout_ms > 0)
+        c->timeout_ms = a->timeout_ms;
+    c->adaptive = a->adaptive;
+    c->offline = a->offline;
+    if (a->user_agent[0])
+        snprintf(c->user_agent, sizeof c->user_agent, "%s", a->user_agent);
+    snprintf(c->cache_dir, sizeof c->cache_dir, "%s", a->cache_dir);
+}
+
+int mer_cmd_fetch(int argc, char **argv)
+{
+    fetch_job j;
+    memset(&j, 0, sizeof j);
+    int rc = parse_args(&j.a, argc, argv);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    mer_log_set_level((mer_log_level)(MER_LOG_WARN + j.a.verbose));
+    if ((rc = plan(&j)) != 0)
+        return rc;
+    pthread_mutex_init(&j.lock, NULL);
+    pthread_cond_init(&j.cond, NULL);
+    rc = 1;
+    mer_loader *l = NULL;
+    mer_want_tile *want = make_want(&j);
+    j.mosaic = calloc((size_t)j.cols * (size_t)j.rows, (size_t)j.px * (size_t)j.px * 4);
+    if (!want || !j.mosaic) {
+        fprintf(stderr, "meridian fetch: out of memory\n");
+        goto out;
+    }
+    mer_loader_config cfg;
+    fill_config(&j, &cfg);
+    cfg.on_ready = on_ready;
+    cfg.ud = &j;
+    char err[256];
+    double t0 = now_ms();
+    if (!(l = mer_loader_create(&cfg, err, sizeof err))) {
+        fprintf(stderr, "meridian fetch: %s\n", err);
+        goto out;
+    }
+    mer_loader_want(l, 1, want, j.n);
+    run(&j, l, t0);
+    double wall = now_ms() - t0;
+    if (j.a.stats[0] && !write_stats(&j, l, wall))
+        goto out;
+    if (!write_png(&j))
+        goto out;
+    rc = report(&j, wall);
+out:
+    mer_loader_destroy(l);
+    free(want);
+    free(j.cells);
+    free(j.mosaic);
+    pthread_cond_destroy(&j.cond);
+    pthread_mutex_destroy(&j.lock);
+    return rc;
+}
