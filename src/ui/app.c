@@ -1,0 +1,570 @@
+/* The viewer's main loop (main thread). It sleeps in SDL_WaitEvent while
+ * nothing changes; the loader's on_ready callback (a loader or decode thread)
+ * pushes one SDL user event per batch of results, guarded by wake_posted so
+ * SDL's bounded queue never fills with wake-ups. A frame is drawn only when
+ * something changed: input, an animation, a fling, tiles arriving or fading in,
+ * or a screenshot request. */
+#include "ui/app.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+#include <epoxy/gl.h>
+
+#include "core/log.h"
+#include "core/tile.h"
+#include "ui/app_priv.h"
+#include "ui/viewstate.h"
+
+#if __has_include("cli/demo.h")
+#include "cli/demo.h"
+#define MER_HAVE_DEMO 1
+#endif
+
+#define TAG "app"
+#define DEFAULT_LAT 30.0
+#define DEFAULT_LON 10.0
+#define DEFAULT_ZOOM 2.0
+
+/* Layers other modules provide; see layers.h. Empty until they exist. */
+static const mer_layer *const g_layers[] = {NULL};
+
+double mer_app_now(void)
+{
+    static double freq;
+    if (freq == 0)
+        freq = (double)SDL_GetPerformanceFrequency();
+    return (double)SDL_GetPerformanceCounter() / freq;
+}
+
+void mer_app_quit(mer_app *a, int code)
+{
+    a->running = false;
+    if (code > a->exit_code)
+        a->exit_code = code;
+}
+
+void mer_app_stop_motion(mer_app *a)
+{
+    a->fling.active = false;
+    a->zanim.active = false;
+    a->panim.active = false;
+}
+
+void mer_app_home(mer_app *a)
+{
+    mer_app_stop_motion(a);
+    mer_camera_set_lonlat(&a->cam, a->home_lon, a->home_lat, a->home_zoom);
+    a->dirty = true;
+}
+
+/* Called on a loader or decode thread: push one wake-up, never data. */
+static void on_ready(void *ud)
+{
+    mer_app *a = ud;
+    if (atomic_exchange(&a->wake_posted, 1))
+        return;
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = a->wake_type;
+    if (SDL_PushEvent(&ev) != 1)
+        atomic_store(&a->wake_posted, 0);
+}
+
+static void update_sizes(mer_app *a)
+{
+    int ww, wh;
+    SDL_GetWindowSize(a->win, &ww, &wh);
+    SDL_GL_GetDrawableSize(a->win, &a->dw, &a->dh);
+    a->scale = ww > 0 ? (double)a->dw / ww : 1.0;
+    if (a->scale <= 0)
+        a->scale = 1.0;
+    mer_camera_resize(&a->cam, ww, wh);
+    a->dirty = true;
+}
+
+static bool animating(const mer_app *a)
+{
+    return a->fling.active || a->zanim.active || a->panim.active;
+}
+
+static bool frame_needed(const mer_app *a)
+{
+    return a->dirty || a->fading || animating(a) || a->pend_n > 0 || a->results_maybe;
+}
+
+bool mer_app_idle(mer_app *a)
+{
+    if (frame_needed(a) || a->dragging)
+        return false;
+    if (a->loader && !mer_loader_idle(a->loader))
+        return false;
+    return mer_mapview_complete(a->mv, &a->cam, a->scale, a->tc, mer_app_now());
+}
+
+/* ---- uploads ---- */
+
+static bool pending_pop(mer_app *a, mer_tile_result *out)
+{
+    if (a->pend_n == 0) {
+        if (!a->results_maybe || !a->loader)
+            return false;
+        size_t n = mer_loader_poll_results(a->loader, a->pending, MER_APP_MAX_PENDING);
+        a->pend_head = 0;
+        a->pend_n = n;
+        if (n < MER_APP_MAX_PENDING)
+            a->results_maybe = false;
+        if (n == 0)
+            return false;
+    }
+    *out = a->pending[a->pend_head++];
+    a->pend_n--;
+    return true;
+}
+
+static bool pending_peek_is_image(const mer_app *a)
+{
+    const mer_tile_result *r = &a->pending[a->pend_head];
+    return r->status == MER_TILE_OK && r->rgba;
+}
+
+/* Moves finished tiles into textures: at most upload_budget textures and about
+ * upload_ms per frame, so a burst of arrivals never makes a long frame.
+ * Results without pixels (404, failed) cost nothing and are all taken. */
+static void do_uploads(mer_app *a, int *uploads, double *ms)
+{
+    double t0 = mer_app_now();
+    int n = 0;
+    for (;;) {
+        if (a->pend_n == 0 && !a->results_maybe)
+            break;
+        if (a->pend_n > 0 && pending_peek_is_image(a) &&
+            (n >= a->o->upload_budget || (n > 0 && (mer_app_now() - t0) * 1000.0 >= a->o->upload_ms)))
+            break;
+        mer_tile_result r;
+        if (!pending_pop(a, &r))
+            break;
+        if (r.status == MER_TILE_OK && r.rgba) {
+            if (n >= a->o->upload_budget || (n > 0 && (mer_app_now() - t0) * 1000.0 >= a->o->upload_ms)) {
+                /* Just polled an image past the budget: put it back for the next frame. */
+                a->pend_head--;
+                a->pend_n++;
+                break;
+            }
+            n++;
+        }
+        mer_texcache_put(a->tc, &r, a->frame, mer_app_now());
+        mer_tile_result_release(&r);
+    }
+    *uploads = n;
+    *ms = (mer_app_now() - t0) * 1000.0;
+}
+
+/* ---- frames ---- */
+
+static void step_animations(mer_app *a, double now)
+{
+    double dt = now - a->anim_t;
+    if (dt < 0 || dt > 0.25 || !animating(a))
+        dt = animating(a) ? 1.0 / 60.0 : 0;
+    a->anim_t = now;
+    mer_fling_step(&a->fling, &a->cam, dt);
+    mer_zoom_anim_step(&a->zanim, &a->cam, dt);
+    mer_pan_anim_step(&a->panim, &a->cam, dt);
+}
+
+static void send_wants(mer_app *a, double now)
+{
+    bool force = false;
+    /* Safety net: the loader went idle but the view is still missing tiles
+     * (e.g. evicted from the texture cache): ask again, at most once a second. */
+    if (a->loader && now - a->last_force > 1.0 && a->pend_n == 0 && !a->results_maybe &&
+        mer_loader_idle(a->loader) && !mer_mapview_complete(a->mv, &a->cam, a->scale, a->tc, 1e300)) {
+        force = true;
+        a->last_force = now;
+    }
+    const mer_want_tile *w;
+    size_t n;
+    if (mer_mapview_wants(a->mv, &a->cam, a->scale, a->tc, force, &w, &n) && a->loader) {
+        mer_loader_want(a->loader, ++a->generation, w, n);
+        a->wants_sent++;
+    }
+}
+
+static int loading_count(mer_app *a)
+{
+    if (!a->loader)
+        return 0;
+    mer_loader_stats s;
+    mer_loader_get_stats(a->loader, &s);
+    return s.queued + s.in_flight + s.decoding + s.results_pending + (int)a->pend_n;
+}
+
+static void draw_hud(mer_app *a)
+{
+    if (!a->hud)
+        return;
+    double lon, lat, clon, clat;
+    mer_camera_get_lonlat(&a->cam, &clon, &clat);
+    mer_hud_info in = {.attribution = a->src.attribution, .zoom = a->cam.zoom, .centre_lat = clat,
+                       .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a),
+                       .failed = a->last_failed, .offline = a->o->offline};
+    if (a->mouse_in) {
+        double u, v;
+        mer_camera_screen_to_world(&a->cam, a->mouse_x, a->mouse_y, &u, &v);
+        if (v >= 0 && v <= 1) {
+            mer_world_to_lonlat(u - floor(u), v, &lon, &lat);
+            in.have_cursor = true;
+            in.cursor_lat = lat;
+            in.cursor_lon = lon;
+        }
+    }
+    mer_hud_draw(a->hud, a->gfx, &in, a->dw, a->dh, a->scale, a->hud_on);
+}
+
+static bool draw_layers(mer_app *a, double now)
+{
+    bool more = false;
+    size_t n_slots;
+    const mer_slot_info *slots = mer_mapview_slots(a->mv, &n_slots);
+    mer_layer_ctx ctx = {a->gfx, &a->cam, a->scale, a->dw, a->dh, a->loader, a->tc, slots, n_slots, now,
+                         a->mouse_x, a->mouse_y, a->o->offline};
+    for (int i = 0; i < a->n_layers; i++)
+        if (a->layer_on[i] && a->layers[i]->draw)
+            more |= a->layers[i]->draw(&ctx, a->layer_state[i]);
+    return more;
+}
+
+static void render_frame(mer_app *a, double t0)
+{
+    a->frame++;
+    a->dirty = false;
+    step_animations(a, t0);
+    mer_frame_sample fs;
+    memset(&fs, 0, sizeof fs);
+    do_uploads(a, &fs.uploads, &fs.upload_ms);
+    double now = mer_app_now();
+    send_wants(a, now);
+    mer_gfx_begin(a->gfx, a->dw, a->dh);
+    mer_draw_counts dc;
+    mer_mapview_draw(a->mv, a->gfx, &a->cam, a->scale, a->tc, a->frame, now, &dc);
+    a->fading = dc.fading;
+    a->last_failed = dc.failed;
+    if (draw_layers(a, now))
+        a->dirty = true;
+    draw_hud(a);
+    if (a->shot_path[0]) {
+        char err[1200];
+        if (!mer_gfx_screenshot(a->dw, a->dh, a->shot_path, err, sizeof err)) {
+            fprintf(stderr, "meridian: %s\n", err);
+            a->shot_failed = true;
+        }
+        a->shot_path[0] = '\0';
+        a->shot_done = true;
+    }
+    SDL_GL_SwapWindow(a->win);
+    fs.frame_ms = (mer_app_now() - t0) * 1000.0;
+    fs.exact = dc.exact;
+    fs.standin = dc.standin;
+    fs.placeholder = dc.placeholder;
+    fs.failed = dc.failed;
+    mer_stats_frame(a->stats, &fs);
+    mer_runner_frame_done(a);
+}
+
+static void main_loop(mer_app *a)
+{
+    SDL_Event ev;
+    while (a->running) {
+        int wait_ms = a->script ? mer_runner_step(a) : -1;
+        if (!a->running)
+            break;
+        if (!frame_needed(a) && wait_ms != 0) {
+            /* Idle: sleep until input or a loader wake-up (or a script deadline). */
+            int got = wait_ms < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, wait_ms);
+            if (got)
+                mer_input_event(a, &ev);
+        }
+        double t0 = mer_app_now();
+        while (SDL_PollEvent(&ev))
+            mer_input_event(a, &ev);
+        if (a->running && frame_needed(a))
+            render_frame(a, t0);
+    }
+}
+
+/* ---- set-up ---- */
+
+static bool create_window(mer_app *a, char *err, size_t len)
+{
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    if (a->o->fullscreen)
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    a->fullscreen = a->o->fullscreen;
+    a->win = SDL_CreateWindow("Meridian", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, a->o->width,
+                              a->o->height, flags);
+    if (!a->win) {
+        snprintf(err, len, "cannot open a window: %s", SDL_GetError());
+        return false;
+    }
+    a->gl = SDL_GL_CreateContext(a->win);
+    if (!a->gl) {
+        snprintf(err, len, "cannot create an OpenGL 3.3 core context: %s", SDL_GetError());
+        return false;
+    }
+    if (epoxy_gl_version() < 33) {
+        snprintf(err, len, "OpenGL 3.3 is needed, the driver offers %d.%d", epoxy_gl_version() / 10,
+                 epoxy_gl_version() % 10);
+        return false;
+    }
+    /* Adaptive vsync if the driver has it, else plain vsync. */
+    if (SDL_GL_SetSwapInterval(-1) != 0)
+        SDL_GL_SetSwapInterval(1);
+    MER_LOGI(TAG, "GL %s, %s", (const char *)glGetString(GL_VERSION), (const char *)glGetString(GL_RENDERER));
+    return true;
+}
+
+static void start_view(mer_app *a)
+{
+    double lat = DEFAULT_LAT, lon = DEFAULT_LON, zoom = DEFAULT_ZOOM;
+    const mer_options *o = a->o;
+    if (!(o->have_lat || o->have_zoom))
+        mer_viewstate_load(&lat, &lon, &zoom);
+    if (o->have_lat) {
+        lat = o->lat;
+        lon = o->lon;
+    }
+    if (o->have_zoom)
+        zoom = o->zoom;
+    a->home_lat = lat;
+    a->home_lon = lon;
+    a->home_zoom = zoom;
+    mer_camera_init(&a->cam, o->width, o->height, a->src.min_zoom, a->src.max_zoom);
+    update_sizes(a);
+    mer_camera_set_lonlat(&a->cam, lon, lat, zoom);
+}
+
+static void default_cache_dir(char *out, size_t len)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    out[0] = '\0';
+    if (xdg && xdg[0] == '/')
+        snprintf(out, len, "%s/meridian", xdg);
+    else if (home && *home)
+        snprintf(out, len, "%s/.cache/meridian", home);
+}
+
+static bool start_loader(mer_app *a, char *err, size_t len)
+{
+    const mer_options *o = a->o;
+    mer_loader_config c;
+    mer_loader_config_defaults(&c, &a->src);
+    if (o->max_concurrent > 0)
+        c.max_concurrent = o->max_concurrent;
+    if (o->rate >= 0)
+        c.rate = o->rate;
+    if (o->burst > 0)
+        c.burst = o->burst;
+    c.adaptive = o->adaptive;
+    c.offline = o->offline;
+    if (o->user_agent[0])
+        snprintf(c.user_agent, sizeof c.user_agent, "%s", o->user_agent);
+    if (o->cache_dir[0])
+        snprintf(c.cache_dir, sizeof c.cache_dir, "%s", o->cache_dir);
+    else
+        default_cache_dir(c.cache_dir, sizeof c.cache_dir);
+    c.cache_max_bytes = (size_t)o->cache_size_mb * 1024 * 1024;
+    c.on_ready = on_ready;
+    c.ud = a;
+    a->loader = mer_loader_create(&c, err, len);
+    return a->loader != NULL;
+}
+
+static bool start_demo(mer_app *a, char *err, size_t len)
+{
+    if (!a->o->demo[0])
+        return true;
+#ifdef MER_HAVE_DEMO
+    int port = 0;
+    char why[512] = "";
+    a->demo = mer_demo_start(a->o->demo, &port, why, sizeof why);
+    if (!a->demo) {
+        snprintf(err, len, "--demo: cannot start the tile server: %s", why);
+        return false;
+    }
+    mer_source_set_demo_port(&a->src, port);
+    return true;
+#else
+    snprintf(err, len, "--demo is not available in this build");
+    return false;
+#endif
+}
+
+static void start_layers(mer_app *a)
+{
+    for (size_t i = 0; i < sizeof g_layers / sizeof g_layers[0] && a->n_layers < MER_APP_MAX_LAYERS; i++) {
+        if (!g_layers[i])
+            continue;
+        a->layers[a->n_layers] = g_layers[i];
+        a->layer_state[a->n_layers] = g_layers[i]->create ? g_layers[i]->create() : NULL;
+        /* --overlay turns on the tile-state overlay (key N). */
+        a->layer_on[a->n_layers] = a->o->overlay && g_layers[i]->key == SDLK_n;
+        a->n_layers++;
+    }
+}
+
+static bool setup(mer_app *a, char *err, size_t len)
+{
+    if (a->o->script[0]) {
+        a->script = mer_script_load(a->o->script, err, len);
+        if (!a->script) {
+            a->exit_code = 2;
+            return false;
+        }
+    }
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        snprintf(err, len, "SDL: %s", SDL_GetError());
+        return false;
+    }
+    a->wake_type = SDL_RegisterEvents(1);
+    if (a->wake_type == (Uint32)-1) {
+        snprintf(err, len, "SDL: no user events left");
+        return false;
+    }
+    if (!start_demo(a, err, len) || !create_window(a, err, len))
+        return false;
+    a->gfx = mer_gfx_create(err, len);
+    if (!a->gfx)
+        return false;
+    a->tc = mer_texcache_create((size_t)a->o->gpu_cache_mb * 1024 * 1024, 4096);
+    a->mv = mer_mapview_create(a->src.tile_px, a->src.min_zoom, a->src.max_zoom);
+    a->stats = mer_stats_create();
+    if (!a->tc || !a->mv || !a->stats) {
+        snprintf(err, len, "out of memory");
+        return false;
+    }
+    a->hud = mer_hud_create(1.0, err, len);
+    if (!a->hud)
+        return false;
+    start_view(a);
+    if (a->scale != 1.0) { /* HiDPI: the font at the drawable's resolution */
+        mer_hud_destroy(a->hud);
+        a->hud = mer_hud_create(a->scale, err, len);
+        if (!a->hud)
+            return false;
+    }
+    start_layers(a);
+    return start_loader(a, err, len);
+}
+
+static size_t peak_rss_kb(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (size_t)ru.ru_maxrss : 0;
+}
+
+static void write_stats(mer_app *a)
+{
+    if (!a->o->stats[0] || !a->stats)
+        return;
+    char *lj = NULL;
+    if (a->loader) {
+        mer_loader_stats ls;
+        mer_loader_get_stats(a->loader, &ls);
+        lj = malloc(16384);
+        if (lj && mer_loader_stats_json(&ls, lj, 16384) == 0)
+            lj[0] = '\0';
+    }
+    double lon, lat;
+    mer_camera_get_lonlat(&a->cam, &lon, &lat);
+    char extra[1024];
+    snprintf(extra, sizeof extra,
+             "\"view\": {\"lat\": %.9f, \"lon\": %.9f, \"zoom\": %.6f},\n"
+             "  \"window\": {\"w\": %d, \"h\": %d, \"drawable_w\": %d, \"drawable_h\": %d, \"scale\": %.3f},\n"
+             "  \"gpu_cache\": {\"bytes\": %zu, \"tiles\": %zu, \"evictions\": %llu, \"budget_mb\": %d},\n"
+             "  \"wants_sent\": %llu,\n  \"peak_rss_kb\": %zu",
+             lat, lon, a->cam.zoom, (int)a->cam.w, (int)a->cam.h, a->dw, a->dh, a->scale,
+             mer_texcache_bytes(a->tc), mer_texcache_count(a->tc),
+             (unsigned long long)mer_texcache_evictions(a->tc), a->o->gpu_cache_mb,
+             (unsigned long long)a->wants_sent, peak_rss_kb());
+    FILE *f = fopen(a->o->stats, "w");
+    if (!f || !mer_stats_write(a->stats, f, lj, extra)) {
+        fprintf(stderr, "meridian: cannot write --stats %s\n", a->o->stats);
+        if (a->exit_code == 0)
+            a->exit_code = 1;
+    }
+    if (f)
+        fclose(f);
+    free(lj);
+}
+
+static void teardown(mer_app *a)
+{
+    /* The loader first: its threads call on_ready, which needs SDL. */
+    mer_loader_destroy(a->loader);
+    a->loader = NULL;
+    while (a->pend_n > 0) {
+        mer_tile_result_release(&a->pending[a->pend_head++]);
+        a->pend_n--;
+    }
+#ifdef MER_HAVE_DEMO
+    if (a->demo)
+        mer_demo_stop(a->demo);
+#endif
+    for (int i = 0; i < a->n_layers; i++)
+        if (a->layers[i]->destroy)
+            a->layers[i]->destroy(a->layer_state[i]);
+    mer_hud_destroy(a->hud);
+    mer_texcache_destroy(a->tc);
+    mer_gfx_destroy(a->gfx);
+    mer_mapview_destroy(a->mv);
+    mer_stats_destroy(a->stats);
+    mer_script_free(a->script);
+    if (a->gl)
+        SDL_GL_DeleteContext(a->gl);
+    if (a->win)
+        SDL_DestroyWindow(a->win);
+    IMG_Quit();
+    SDL_Quit();
+}
+
+int mer_app_run(const mer_options *o)
+{
+    mer_app *a = calloc(1, sizeof *a);
+    if (!a) {
+        fprintf(stderr, "meridian: out of memory\n");
+        return 1;
+    }
+    a->o = o;
+    a->src = o->source;
+    a->hud_on = true;
+    char err[1024] = "";
+    int code;
+    if (!setup(a, err, sizeof err)) {
+        fprintf(stderr, "meridian: %s\n", err);
+        code = a->exit_code ? a->exit_code : 1;
+    } else {
+        a->running = true;
+        a->dirty = true;
+        a->anim_t = mer_app_now();
+        main_loop(a);
+        double lon, lat;
+        mer_camera_get_lonlat(&a->cam, &lon, &lat);
+        mer_viewstate_save(lat, lon, a->cam.zoom);
+        write_stats(a);
+        code = a->exit_code;
+    }
+    teardown(a);
+    free(a);
+    return code;
+}

@@ -1,0 +1,111 @@
+/* State shared by app.c (set-up, main loop, frames), input.c (SDL events,
+ * keys, mouse) and runner.c (script commands). Main thread only; not part of
+ * the API. */
+#ifndef MER_APP_PRIV_H
+#define MER_APP_PRIV_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <SDL.h>
+
+#include "cli/options.h"
+#include "net/loader.h"
+#include "ui/camera.h"
+#include "ui/gfx.h"
+#include "ui/hud.h"
+#include "ui/layers.h"
+#include "ui/mapview.h"
+#include "ui/script.h"
+#include "ui/stats.h"
+#include "ui/texcache.h"
+
+#define MER_APP_MAX_PENDING 64
+#define MER_APP_DRAG_SAMPLES 16
+#define MER_APP_MAX_LAYERS 8
+
+typedef struct drag_sample {
+    double t, x, y;
+} drag_sample;
+
+typedef struct mer_app {
+    const mer_options *o;
+    mer_source src;
+    SDL_Window *win;
+    SDL_GLContext gl;
+    mer_gfx *gfx;
+    mer_texcache *tc;
+    mer_mapview *mv;
+    mer_hud *hud;
+    mer_stats *stats;
+    mer_loader *loader;
+    void *demo;
+
+    mer_camera cam;
+    mer_fling fling;
+    mer_zoom_anim zanim;
+    mer_pan_anim panim;
+    double scale;           /* drawable / window */
+    int dw, dh;
+    double home_lat, home_lon, home_zoom;
+    double anim_t;          /* last animation step, seconds */
+
+    /* Input. */
+    bool dragging;
+    double drag_x, drag_y;
+    drag_sample samples[MER_APP_DRAG_SAMPLES];
+    int n_samples;
+    double mouse_x, mouse_y;
+    bool mouse_in;
+    bool hud_on, fullscreen;
+
+    /* Frames. */
+    bool running, dirty, fading;
+    int exit_code;
+    uint64_t frame;
+    uint64_t generation;
+    uint64_t wants_sent;
+    double last_force;
+    int last_failed;
+
+    /* Results polled from the loader and not yet uploaded (FIFO). */
+    mer_tile_result pending[MER_APP_MAX_PENDING];
+    size_t pend_head, pend_n;
+    bool results_maybe;     /* the loader may hold more results */
+    Uint32 wake_type;       /* our SDL user event */
+    atomic_int wake_posted; /* one wake-up in SDL's queue at a time */
+
+    /* Script. */
+    mer_script *script;
+    size_t sc_idx;
+    bool sc_started;
+    double sc_t0;
+    uint64_t sc_frames0;
+    int sc_phase;
+    double sc_last_x, sc_last_y;
+    char shot_path[1024];   /* screenshot to take in the next frame */
+    bool shot_done, shot_failed;
+
+    /* Optional layers (overlay N, panel P, coverage C). */
+    const mer_layer *layers[MER_APP_MAX_LAYERS];
+    void *layer_state[MER_APP_MAX_LAYERS];
+    bool layer_on[MER_APP_MAX_LAYERS];
+    int n_layers;
+} mer_app;
+
+double mer_app_now(void);
+void mer_app_quit(mer_app *a, int code);
+void mer_app_home(mer_app *a);
+void mer_app_stop_motion(mer_app *a);
+bool mer_app_idle(mer_app *a);
+
+/* input.c */
+void mer_input_event(mer_app *a, const SDL_Event *ev);
+
+/* runner.c: steps the script; returns the longest time (ms) the main loop may
+ * sleep before calling again, or -1 for "until an event". */
+int mer_runner_step(mer_app *a);
+void mer_runner_frame_done(mer_app *a);
+
+#endif

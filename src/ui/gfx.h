@@ -1,0 +1,43 @@
+/* The GL drawing layer (main thread only): one shader program, one unit quad,
+ * and calls to draw tiles, patterns, rectangles and text in drawable pixels
+ * with the origin at the top-left. Everything GL-specific lives here and in
+ * texcache.c. */
+#ifndef MER_GFX_H
+#define MER_GFX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mer_gfx mer_gfx;
+
+typedef enum mer_pattern {
+    MER_PAT_PLACEHOLDER = 1, /* not loaded yet and no stand-in */
+    MER_PAT_FAILED = 2,      /* gave up loading */
+    MER_PAT_NOT_CACHED = 5,  /* offline and not in the cache */
+} mer_pattern;
+
+/* Compiles the shaders found via mer_data_find; NULL with a message naming the
+ * file and the GL info log on failure. Needs a current GL 3.3 core context. */
+mer_gfx *mer_gfx_create(char *err, size_t errlen);
+void mer_gfx_destroy(mer_gfx *g);
+
+/* Starts a frame: viewport, projection, clear to the background colour. */
+void mer_gfx_begin(mer_gfx *g, int dw, int dh);
+
+void mer_gfx_tile(mer_gfx *g, unsigned tex, float x, float y, float w, float h, float u0, float v0,
+                  float u1, float v1, float alpha);
+void mer_gfx_pattern(mer_gfx *g, mer_pattern p, float x, float y, float w, float h);
+void mer_gfx_rect(mer_gfx *g, float x, float y, float w, float h, float r, float gr, float b, float a);
+/* A text texture (premultiplied-free BGRA from SDL_ttf) tinted by colour. */
+void mer_gfx_text(mer_gfx *g, unsigned tex, float x, float y, float w, float h, float r, float gr,
+                  float b, float a);
+
+/* Reads the back buffer (dw x dh) and writes it as a PNG. */
+bool mer_gfx_screenshot(int dw, int dh, const char *path, char *err, size_t errlen);
+
+/* Creates an RGBA texture of w x h (pixels may be NULL) with the filtering
+ * tiles and text use. Returns 0 on failure. */
+unsigned mer_gfx_texture_new(int w, int h, const void *pixels, bool bgra);
+
+#endif

@@ -1,0 +1,218 @@
+/* Input handling (main thread): mouse drag with inertia, wheel and
+ * double-click zoom anchored at the cursor, keyboard, window events and the
+ * loader's wake-up event. */
+#include <math.h>
+
+#include <SDL.h>
+
+#include "ui/app_priv.h"
+
+#define WHEEL_ZOOM_PER_CLICK 0.5
+#define WHEEL_ANIM_S 0.18
+#define KEY_ZOOM_ANIM_S 0.25
+#define DBLCLICK_ANIM_S 0.3
+#define KEY_PAN_FRACTION 0.25
+#define KEY_PAN_S 0.2
+/* Release velocity is measured over the last 100 ms of motion; a pointer that
+ * stood still for 60 ms before release does not fling. */
+#define FLING_WINDOW_S 0.1
+#define FLING_STILL_S 0.06
+
+static void add_sample(mer_app *a, double t, double x, double y)
+{
+    if (a->n_samples == MER_APP_DRAG_SAMPLES) {
+        for (int i = 1; i < MER_APP_DRAG_SAMPLES; i++)
+            a->samples[i - 1] = a->samples[i];
+        a->n_samples--;
+    }
+    a->samples[a->n_samples++] = (drag_sample){t, x, y};
+}
+
+static void release_velocity(const mer_app *a, double now, double *vx, double *vy)
+{
+    *vx = *vy = 0;
+    if (a->n_samples < 2)
+        return;
+    const drag_sample *last = &a->samples[a->n_samples - 1];
+    if (now - last->t > FLING_STILL_S)
+        return;
+    const drag_sample *first = last;
+    for (int i = a->n_samples - 1; i >= 0 && last->t - a->samples[i].t <= FLING_WINDOW_S; i--)
+        first = &a->samples[i];
+    double dt = last->t - first->t;
+    if (dt < 0.008)
+        return;
+    *vx = (last->x - first->x) / dt;
+    *vy = (last->y - first->y) / dt;
+}
+
+static void mouse_button(mer_app *a, const SDL_MouseButtonEvent *b, bool down)
+{
+    if (b->button != SDL_BUTTON_LEFT)
+        return;
+    double now = mer_app_now();
+    if (down && b->clicks >= 2) {
+        a->dragging = false;
+        mer_app_stop_motion(a);
+        mer_zoom_anim_start(&a->zanim, &a->cam, b->x, b->y, 1.0, DBLCLICK_ANIM_S);
+        a->anim_t = now;
+        return;
+    }
+    if (down) {
+        mer_app_stop_motion(a);
+        a->dragging = true;
+        a->drag_x = b->x;
+        a->drag_y = b->y;
+        a->n_samples = 0;
+        add_sample(a, now, b->x, b->y);
+        return;
+    }
+    if (!a->dragging)
+        return;
+    a->dragging = false;
+    double vx, vy;
+    release_velocity(a, now, &vx, &vy);
+    mer_fling_start(&a->fling, vx, vy);
+    a->anim_t = now;
+    a->dirty = true;
+}
+
+static void mouse_motion(mer_app *a, const SDL_MouseMotionEvent *m)
+{
+    a->mouse_x = m->x;
+    a->mouse_y = m->y;
+    a->mouse_in = true;
+    if (a->dragging) {
+        mer_camera_pan_px(&a->cam, m->x - a->drag_x, m->y - a->drag_y);
+        a->drag_x = m->x;
+        a->drag_y = m->y;
+        add_sample(a, mer_app_now(), m->x, m->y);
+    }
+    a->dirty = true; /* the HUD shows the cursor position */
+}
+
+static void mouse_wheel(mer_app *a, const SDL_MouseWheelEvent *w)
+{
+    double clicks = w->preciseY;
+    if (w->direction == SDL_MOUSEWHEEL_FLIPPED)
+        clicks = -clicks;
+    if (clicks == 0)
+        return;
+    a->fling.active = false;
+    a->panim.active = false;
+    mer_zoom_anim_start(&a->zanim, &a->cam, a->mouse_in ? a->mouse_x : a->cam.w / 2,
+                        a->mouse_in ? a->mouse_y : a->cam.h / 2, clicks * WHEEL_ZOOM_PER_CLICK, WHEEL_ANIM_S);
+    a->anim_t = mer_app_now();
+}
+
+static void key_pan(mer_app *a, double fx, double fy)
+{
+    a->fling.active = false;
+    mer_pan_anim_start(&a->panim, fx * a->cam.w * KEY_PAN_FRACTION, fy * a->cam.h * KEY_PAN_FRACTION, KEY_PAN_S);
+    a->anim_t = mer_app_now();
+}
+
+static void key_zoom(mer_app *a, double dz)
+{
+    a->fling.active = false;
+    mer_zoom_anim_start(&a->zanim, &a->cam, a->cam.w / 2, a->cam.h / 2, dz, KEY_ZOOM_ANIM_S);
+    a->anim_t = mer_app_now();
+}
+
+static void toggle_fullscreen(mer_app *a)
+{
+    a->fullscreen = !a->fullscreen;
+    SDL_SetWindowFullscreen(a->win, a->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+}
+
+static bool layer_key(mer_app *a, SDL_Keycode k)
+{
+    for (int i = 0; i < a->n_layers; i++) {
+        if (a->layers[i]->key == (int)k) {
+            a->layer_on[i] = !a->layer_on[i];
+            a->dirty = true;
+            return true;
+        }
+    }
+    for (int i = 0; i < a->n_layers; i++) {
+        if (a->layer_on[i] && a->layers[i]->key_down) {
+            size_t n;
+            const mer_slot_info *slots = mer_mapview_slots(a->mv, &n);
+            mer_layer_ctx ctx = {a->gfx, &a->cam, a->scale, a->dw, a->dh, a->loader, a->tc, slots, n,
+                                 mer_app_now(), a->mouse_x, a->mouse_y, a->o->offline};
+            if (a->layers[i]->key_down(&ctx, a->layer_state[i], (int)k)) {
+                a->dirty = true;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static void key_down(mer_app *a, const SDL_KeyboardEvent *k)
+{
+    SDL_Keycode c = k->keysym.sym;
+    if (layer_key(a, c))
+        return;
+    switch (c) {
+    case SDLK_LEFT: case SDLK_a: key_pan(a, 1, 0); break;
+    case SDLK_RIGHT: case SDLK_d: key_pan(a, -1, 0); break;
+    case SDLK_UP: case SDLK_w: key_pan(a, 0, 1); break;
+    case SDLK_DOWN: case SDLK_s: key_pan(a, 0, -1); break;
+    case SDLK_PLUS: case SDLK_EQUALS: case SDLK_KP_PLUS: key_zoom(a, 1); break;
+    case SDLK_MINUS: case SDLK_KP_MINUS: key_zoom(a, -1); break;
+    case SDLK_HOME: mer_app_home(a); break;
+    case SDLK_f: case SDLK_F11: toggle_fullscreen(a); break;
+    case SDLK_h: a->hud_on = !a->hud_on; a->dirty = true; break;
+    case SDLK_ESCAPE: case SDLK_q: mer_app_quit(a, 0); break;
+    default: break;
+    }
+}
+
+static void window_event(mer_app *a, const SDL_WindowEvent *w)
+{
+    switch (w->event) {
+    case SDL_WINDOWEVENT_SIZE_CHANGED:
+    case SDL_WINDOWEVENT_RESIZED:
+    case SDL_WINDOWEVENT_DISPLAY_CHANGED:
+        {
+            int ww, wh;
+            SDL_GetWindowSize(a->win, &ww, &wh);
+            SDL_GL_GetDrawableSize(a->win, &a->dw, &a->dh);
+            a->scale = ww > 0 && a->dw > 0 ? (double)a->dw / ww : 1.0;
+            mer_camera_resize(&a->cam, ww, wh);
+        }
+        a->dirty = true;
+        break;
+    case SDL_WINDOWEVENT_LEAVE:
+        a->mouse_in = false;
+        a->dirty = true;
+        break;
+    case SDL_WINDOWEVENT_EXPOSED:
+    case SDL_WINDOWEVENT_SHOWN:
+    case SDL_WINDOWEVENT_RESTORED:
+        a->dirty = true;
+        break;
+    default:
+        break;
+    }
+}
+
+void mer_input_event(mer_app *a, const SDL_Event *ev)
+{
+    if (ev->type == a->wake_type) {
+        atomic_store(&a->wake_posted, 0);
+        a->results_maybe = true;
+        return;
+    }
+    switch (ev->type) {
+    case SDL_QUIT: mer_app_quit(a, 0); break;
+    case SDL_KEYDOWN: key_down(a, &ev->key); break;
+    case SDL_MOUSEBUTTONDOWN: mouse_button(a, &ev->button, true); break;
+    case SDL_MOUSEBUTTONUP: mouse_button(a, &ev->button, false); break;
+    case SDL_MOUSEMOTION: mouse_motion(a, &ev->motion); break;
+    case SDL_MOUSEWHEEL: mouse_wheel(a, &ev->wheel); break;
+    case SDL_WINDOWEVENT: window_event(a, &ev->window); break;
+    default: break;
+    }
+}

@@ -1,0 +1,46 @@
+/* Optional layers drawn over the map and toggled by a key: the tile-state
+ * overlay (N), the network panel (P), the cache coverage overlay (C).
+ *
+ * How to add one: write src/ui/<name>.c with a `const mer_layer mer_layer_<name>`
+ * and list it in g_layers in app.c. The app calls draw() after the map and
+ * before the HUD, every frame the layer is on; a layer that animates (a
+ * countdown, a sparkline) returns true from draw() to ask for another frame.
+ * Everything here runs on the main thread. */
+#ifndef MER_LAYERS_H
+#define MER_LAYERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "net/loader.h"
+#include "ui/camera.h"
+#include "ui/gfx.h"
+#include "ui/hud.h"
+#include "ui/mapview.h"
+#include "ui/texcache.h"
+
+typedef struct mer_layer_ctx {
+    mer_gfx *gfx;
+    const mer_camera *cam;
+    double scale;                /* drawable pixels per logical pixel */
+    int dw, dh;                  /* drawable size */
+    mer_loader *loader;          /* stats, tile states, live controls */
+    mer_texcache *tc;            /* what is in GPU memory */
+    const mer_slot_info *slots;  /* the visible tile slots of this frame */
+    size_t n_slots;
+    double now;                  /* seconds */
+    double mouse_x, mouse_y;     /* logical pixels */
+    bool offline;
+} mer_layer_ctx;
+
+typedef struct mer_layer {
+    const char *name;
+    int key;                                       /* SDL_Keycode that toggles it */
+    bool (*draw)(const mer_layer_ctx *ctx, void *state);
+    /* Optional: a key pressed while the layer is on (live controls). True if used. */
+    bool (*key_down)(const mer_layer_ctx *ctx, void *state, int key);
+    void *(*create)(void);                         /* optional state */
+    void (*destroy)(void *state);
+} mer_layer;
+
+#endif

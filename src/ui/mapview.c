@@ -1,0 +1,299 @@
+#include "ui/mapview.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/tile.h"
+
+#define FADE_S 0.2
+#define MARGIN_TILES 1
+#define ANCESTOR_LEVELS 2
+#define MAX_SLOTS 4096  /* visible tiles; 4K at 1x with 128 px tiles is ~500 */
+#define MAX_WANTS 8192
+
+/* Priority bands: lower is served first. */
+#define PRIO_PARENT 100000
+#define PRIO_MARGIN 200000
+#define PRIO_GRANDPARENT 300000
+
+typedef struct view_sig {
+    mer_tile_range vis, margin, anc[ANCESTOR_LEVELS];
+    int n_anc;
+} view_sig;
+
+struct mer_mapview {
+    int tile_px, min_zoom, max_zoom;
+    view_sig last;
+    bool have_last;
+    mer_want_tile *wants;
+    size_t n_wants;
+    mer_slot_info *slots;
+    size_t n_slots;
+};
+
+mer_mapview *mer_mapview_create(int tile_px, int min_zoom, int max_zoom)
+{
+    mer_mapview *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->tile_px = tile_px > 0 ? tile_px : 256;
+    m->min_zoom = min_zoom;
+    m->max_zoom = max_zoom;
+    m->wants = malloc(MAX_WANTS * sizeof *m->wants);
+    m->slots = malloc(MAX_SLOTS * sizeof *m->slots);
+    if (!m->wants || !m->slots) {
+        mer_mapview_destroy(m);
+        return NULL;
+    }
+    return m;
+}
+
+void mer_mapview_destroy(mer_mapview *m)
+{
+    if (!m)
+        return;
+    free(m->wants);
+    free(m->slots);
+    free(m);
+}
+
+int mer_mapview_tile_zoom(const mer_mapview *m, const mer_camera *c, double scale)
+{
+    /* Tile texels per drawable pixel close to 1: 256 logical px per tile at
+     * integer zoom, times the display scale, over the source's tile size. */
+    double z = c->zoom + log2(MER_CAMERA_BASE_PX * scale / m->tile_px);
+    int zi = (int)floor(z + 0.5 - 1e-9);
+    if (zi < m->min_zoom)
+        zi = m->min_zoom;
+    if (zi > m->max_zoom)
+        zi = m->max_zoom;
+    return zi;
+}
+
+static mer_tile_range range_at(const mer_camera *c, int z, int margin)
+{
+    return mer_tiles_for_view(c->u, c->v, c->zoom, (int)MER_CAMERA_BASE_PX, c->w, c->h, z, margin);
+}
+
+static view_sig make_sig(const mer_mapview *m, const mer_camera *c, double scale)
+{
+    view_sig s;
+    memset(&s, 0, sizeof s);
+    int z = mer_mapview_tile_zoom(m, c, scale);
+    s.vis = range_at(c, z, 0);
+    s.margin = range_at(c, z, MARGIN_TILES);
+    for (int k = 1; k <= ANCESTOR_LEVELS && z - k >= m->min_zoom; k++)
+        s.anc[s.n_anc++] = range_at(c, z - k, 0);
+    return s;
+}
+
+static bool range_eq(mer_tile_range a, mer_tile_range b)
+{
+    return a.z == b.z && a.x0 == b.x0 && a.x1 == b.x1 && a.y0 == b.y0 && a.y1 == b.y1;
+}
+
+static bool sig_eq(const view_sig *a, const view_sig *b)
+{
+    if (!range_eq(a->vis, b->vis) || !range_eq(a->margin, b->margin) || a->n_anc != b->n_anc)
+        return false;
+    for (int i = 0; i < a->n_anc; i++)
+        if (!range_eq(a->anc[i], b->anc[i]))
+            return false;
+    return true;
+}
+
+static bool in_range(mer_tile_range r, int64_t x, int64_t y)
+{
+    return x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1;
+}
+
+/* Adds the tiles of r (minus those in skip, if given) not yet in the cache,
+ * ordered by distance from the view centre within the band. */
+static void add_range(mer_mapview *m, const mer_camera *c, const mer_texcache *tc, mer_tile_range r,
+                      const mer_tile_range *skip, int32_t band)
+{
+    double n = exp2(r.z);
+    double cx = c->u * n - 0.5, cy = c->v * n - 0.5;
+    for (int64_t y = r.y0; y <= r.y1; y++) {
+        for (int64_t x = r.x0; x <= r.x1; x++) {
+            if (skip && in_range(*skip, x, y))
+                continue;
+            if (m->n_wants >= MAX_WANTS)
+                return;
+            mer_tile_id id = {r.z, mer_tile_wrap_x(x, r.z), (int32_t)y};
+            if (mer_texcache_peek(tc, id))
+                continue;
+            double d = hypot((double)x - cx, (double)y - cy);
+            m->wants[m->n_wants++] = (mer_want_tile){id, band + (int32_t)(d * 64.0)};
+        }
+    }
+}
+
+static int cmp_want(const void *a, const void *b)
+{
+    const mer_want_tile *x = a, *y = b;
+    return (x->priority > y->priority) - (x->priority < y->priority);
+}
+
+bool mer_mapview_wants(mer_mapview *m, const mer_camera *c, double scale, const mer_texcache *tc,
+                       bool force, const mer_want_tile **tiles, size_t *n)
+{
+    view_sig s = make_sig(m, c, scale);
+    if (!force && m->have_last && sig_eq(&s, &m->last))
+        return false;
+    m->last = s;
+    m->have_last = true;
+    m->n_wants = 0;
+    add_range(m, c, tc, s.vis, NULL, 0);
+    if (s.n_anc > 0)
+        add_range(m, c, tc, s.anc[0], NULL, PRIO_PARENT);
+    add_range(m, c, tc, s.margin, &s.vis, PRIO_MARGIN);
+    for (int i = 1; i < s.n_anc; i++)
+        add_range(m, c, tc, s.anc[i], NULL, PRIO_GRANDPARENT);
+    qsort(m->wants, m->n_wants, sizeof *m->wants, cmp_want);
+    *tiles = m->wants;
+    *n = m->n_wants;
+    return true;
+}
+
+static bool range_complete(const mer_texcache *tc, mer_tile_range r, double now)
+{
+    for (int64_t y = r.y0; y <= r.y1; y++) {
+        for (int64_t x = r.x0; x <= r.x1; x++) {
+            mer_tile_id id = {r.z, mer_tile_wrap_x(x, r.z), (int32_t)y};
+            const mer_tc_entry *e = mer_texcache_peek(tc, id);
+            if (!e || (e->status == MER_TILE_OK && now - e->born < FADE_S))
+                return false;
+        }
+    }
+    return true;
+}
+
+bool mer_mapview_complete(const mer_mapview *m, const mer_camera *c, double scale,
+                          const mer_texcache *tc, double now)
+{
+    view_sig s = make_sig(m, c, scale);
+    if (!range_complete(tc, s.margin, now))
+        return false;
+    for (int i = 0; i < s.n_anc; i++)
+        if (!range_complete(tc, s.anc[i], now))
+            return false;
+    return true;
+}
+
+typedef struct draw_ctx {
+    mer_gfx *g;
+    mer_texcache *tc;
+    uint64_t frame;
+    double now;
+    mer_draw_counts *counts;
+} draw_ctx;
+
+/* Nearest loaded ancestor, drawn as the matching sub-rectangle. */
+static bool draw_ancestor(draw_ctx *d, mer_tile_id id, float x, float y, float w, float h, int min_zoom)
+{
+    for (int k = 1; id.z - k >= min_zoom && k <= 12; k++) {
+        mer_tile_id p = mer_tile_parent(id, k);
+        mer_tc_entry *e = mer_texcache_get(d->tc, p, d->frame);
+        if (!e || e->status != MER_TILE_OK)
+            continue;
+        float f = 1.0f / (float)(1 << k);
+        float fx = (float)(id.x - (p.x << k)) * f, fy = (float)(id.y - (p.y << k)) * f;
+        mer_gfx_tile(d->g, e->tex, x, y, w, h, fx, fy, fx + f, fy + f, 1.0f);
+        return true;
+    }
+    return false;
+}
+
+/* Loaded children (one level down) when zooming out. */
+static int draw_children(draw_ctx *d, mer_tile_id id, float x, float y, float w, float h, bool probe)
+{
+    int found = 0;
+    for (int i = 0; i < 4; i++) {
+        mer_tile_id ch = {id.z + 1, id.x * 2 + (i & 1), id.y * 2 + (i >> 1)};
+        mer_tc_entry *e = probe ? (mer_tc_entry *)mer_texcache_peek(d->tc, ch)
+                                : mer_texcache_get(d->tc, ch, d->frame);
+        if (!e || e->status != MER_TILE_OK)
+            continue;
+        found++;
+        if (!probe)
+            mer_gfx_tile(d->g, e->tex, x + (float)(i & 1) * w / 2, y + (float)(i >> 1) * h / 2, w / 2,
+                         h / 2, 0, 0, 1, 1, 1.0f);
+    }
+    return found;
+}
+
+/* What shows while a tile is missing (or fading in). Returns 1 stand-in, 0 placeholder. */
+static int draw_standin(draw_ctx *d, mer_tile_id id, float x, float y, float w, float h, int min_zoom,
+                        int max_zoom)
+{
+    if (draw_ancestor(d, id, x, y, w, h, min_zoom))
+        return 1;
+    if (id.z < max_zoom && id.z < MER_MAX_ZOOM - 1 && draw_children(d, id, x, y, w, h, true) > 0) {
+        if (draw_children(d, id, x, y, w, h, true) < 4)
+            mer_gfx_pattern(d->g, MER_PAT_PLACEHOLDER, x, y, w, h);
+        draw_children(d, id, x, y, w, h, false);
+        return 1;
+    }
+    mer_gfx_pattern(d->g, MER_PAT_PLACEHOLDER, x, y, w, h);
+    return 0;
+}
+
+static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, float x, float y, float w, float h)
+{
+    mer_tc_entry *e = mer_texcache_get(d->tc, id, d->frame);
+    mer_draw_counts *cnt = d->counts;
+    if (e && e->status == MER_TILE_OK) {
+        double a = (d->now - e->born) / FADE_S;
+        if (a < 1.0) {
+            draw_standin(d, id, x, y, w, h, m->min_zoom, m->max_zoom);
+            cnt->fading = true;
+        }
+        mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, a < 1.0 ? (float)(a > 0 ? a : 0) : 1.0f);
+        cnt->exact++;
+    } else if (e && e->status == MER_TILE_EMPTY) {
+        cnt->exact++; /* a 404: nothing there, the background shows */
+    } else if (e) {
+        mer_gfx_pattern(d->g, e->status == MER_TILE_NOT_CACHED ? MER_PAT_NOT_CACHED : MER_PAT_FAILED, x,
+                        y, w, h);
+        cnt->failed++;
+    } else if (draw_standin(d, id, x, y, w, h, m->min_zoom, m->max_zoom)) {
+        cnt->standin++;
+    } else {
+        cnt->placeholder++;
+    }
+}
+
+void mer_mapview_draw(mer_mapview *m, mer_gfx *g, const mer_camera *c, double scale,
+                      mer_texcache *tc, uint64_t frame, double now, mer_draw_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    draw_ctx d = {g, tc, frame, now, out};
+    int z = mer_mapview_tile_zoom(m, c, scale);
+    mer_tile_range r = range_at(c, z, 0);
+    double n = exp2(z);
+    double ws = mer_camera_world_px(c);
+    m->n_slots = 0;
+    for (int64_t ty = r.y0; ty <= r.y1; ty++) {
+        for (int64_t tx = r.x0; tx <= r.x1; tx++) {
+            /* Positions relative to the centre in double, then to float: no
+             * jitter at high zoom. */
+            double x0 = (((double)tx / n - c->u) * ws + c->w / 2.0) * scale;
+            double y0 = (((double)ty / n - c->v) * ws + c->h / 2.0) * scale;
+            double x1 = (((double)(tx + 1) / n - c->u) * ws + c->w / 2.0) * scale;
+            double y1 = (((double)(ty + 1) / n - c->v) * ws + c->h / 2.0) * scale;
+            mer_tile_id id = {z, mer_tile_wrap_x(tx, z), (int32_t)ty};
+            float fx = (float)x0, fy = (float)y0, fw = (float)(x1 - x0), fh = (float)(y1 - y0);
+            draw_slot(m, &d, id, fx, fy, fw, fh);
+            if (m->n_slots < MAX_SLOTS)
+                m->slots[m->n_slots++] = (mer_slot_info){id, fx, fy, fw, fh};
+        }
+    }
+}
+
+const mer_slot_info *mer_mapview_slots(const mer_mapview *m, size_t *n)
+{
+    *n = m->n_slots;
+    return m->slots;
+}

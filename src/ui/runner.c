@@ -1,0 +1,235 @@
+/* Runs script commands from the main loop, one at a time. Commands that act
+ * like a user (key, drag, wheel) push real SDL events so they take the same
+ * path as input; the others act on the camera directly. Each finished line is
+ * recorded in the stats with the frames it rendered and the view after it. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <SDL.h>
+
+#include "ui/app_priv.h"
+
+#define RESIZE_TIMEOUT_S 5.0
+#define POLL_MS 10
+
+static void fail(mer_app *a, const mer_script_cmd *c, const char *why)
+{
+    fprintf(stderr, "meridian: %s:%d: %s: %s\n", a->o->script, c->line, mer_script_op_name(c->op), why);
+    mer_app_quit(a, 1);
+}
+
+static void push_mouse_button(int x, int y, bool down)
+{
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = down ? SDL_MOUSEBUTTONDOWN : SDL_MOUSEBUTTONUP;
+    ev.button.button = SDL_BUTTON_LEFT;
+    ev.button.state = down ? SDL_PRESSED : SDL_RELEASED;
+    ev.button.clicks = 1;
+    ev.button.x = x;
+    ev.button.y = y;
+    SDL_PushEvent(&ev);
+}
+
+static void push_motion(mer_app *a, double x, double y)
+{
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_MOUSEMOTION;
+    ev.motion.x = (int)lround(x);
+    ev.motion.y = (int)lround(y);
+    ev.motion.xrel = ev.motion.x - (int)lround(a->sc_last_x);
+    ev.motion.yrel = ev.motion.y - (int)lround(a->sc_last_y);
+    a->sc_last_x = x;
+    a->sc_last_y = y;
+    SDL_PushEvent(&ev);
+}
+
+static void push_key(SDL_Keycode k)
+{
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.key.keysym.sym = k;
+    ev.key.keysym.scancode = SDL_GetScancodeFromKey(k);
+    ev.type = SDL_KEYDOWN;
+    ev.key.state = SDL_PRESSED;
+    SDL_PushEvent(&ev);
+    ev.type = SDL_KEYUP;
+    ev.key.state = SDL_RELEASED;
+    SDL_PushEvent(&ev);
+}
+
+static void push_wheel(mer_app *a, const mer_script_cmd *c)
+{
+    push_motion(a, c->a[0], c->a[1]);
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = SDL_MOUSEWHEEL;
+    ev.wheel.y = (int)c->a[2];
+    ev.wheel.preciseY = (float)c->a[2];
+    ev.wheel.direction = SDL_MOUSEWHEEL_NORMAL;
+    SDL_PushEvent(&ev);
+}
+
+/* Starts a command. Returns true if it is already complete. */
+static bool start(mer_app *a, const mer_script_cmd *c)
+{
+    switch (c->op) {
+    case MER_SC_PAN:
+        mer_app_stop_motion(a);
+        if (c->a[2] <= 0) {
+            mer_camera_pan_px(&a->cam, c->a[0], c->a[1]);
+            a->dirty = true;
+            return true;
+        }
+        mer_pan_anim_start(&a->panim, c->a[0], c->a[1], c->a[2] / 1000.0);
+        a->anim_t = mer_app_now();
+        return false;
+    case MER_SC_ZOOM_AT:
+        mer_app_stop_motion(a);
+        if (c->a[3] <= 0) {
+            mer_camera_zoom_at(&a->cam, c->a[0], c->a[1], c->a[2]);
+            a->dirty = true;
+            return true;
+        }
+        mer_zoom_anim_start(&a->zanim, &a->cam, c->a[0], c->a[1], c->a[2], c->a[3] / 1000.0);
+        a->anim_t = mer_app_now();
+        return false;
+    case MER_SC_GOTO:
+        mer_app_stop_motion(a);
+        mer_camera_set_lonlat(&a->cam, c->a[1], c->a[0], c->a[2]);
+        a->dirty = true;
+        return true;
+    case MER_SC_RESIZE:
+        SDL_SetWindowSize(a->win, (int)c->a[0], (int)c->a[1]);
+        return false;
+    case MER_SC_KEY:
+        push_key((SDL_Keycode)c->keycode);
+        return true;
+    case MER_SC_DRAG:
+        a->sc_last_x = c->a[0];
+        a->sc_last_y = c->a[1];
+        push_motion(a, c->a[0], c->a[1]);
+        push_mouse_button((int)c->a[0], (int)c->a[1], true);
+        return false;
+    case MER_SC_WHEEL:
+        push_wheel(a, c);
+        return true;
+    case MER_SC_SCREENSHOT:
+        snprintf(a->shot_path, sizeof a->shot_path, "%s", c->path);
+        a->shot_done = a->shot_failed = false;
+        a->dirty = true;
+        return false;
+    case MER_SC_QUIT:
+        mer_app_quit(a, 0);
+        return true;
+    case MER_SC_WAIT_IDLE:
+    case MER_SC_SLEEP:
+        return false;
+    }
+    return true;
+}
+
+/* Advances a running command; true once complete. *wait_ms: how long the loop may sleep. */
+static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_ms)
+{
+    switch (c->op) {
+    case MER_SC_PAN:
+    case MER_SC_ZOOM_AT:
+        return !a->panim.active && !a->zanim.active;
+    case MER_SC_RESIZE: {
+        int w, h;
+        SDL_GetWindowSize(a->win, &w, &h);
+        if (w == (int)c->a[0] && h == (int)c->a[1] && (int)a->cam.w == w && (int)a->cam.h == h)
+            return true;
+        if (el > RESIZE_TIMEOUT_S) {
+            fail(a, c, "the window manager did not apply the new size");
+            return true;
+        }
+        *wait_ms = POLL_MS;
+        return false;
+    }
+    case MER_SC_DRAG: {
+        double ms = c->a[4];
+        double p = ms > 0 ? el * 1000.0 / ms : 1.0;
+        if (p > 1)
+            p = 1;
+        push_motion(a, c->a[0] + c->a[2] * p, c->a[1] + c->a[3] * p);
+        if (p < 1) {
+            *wait_ms = 0;
+            return false;
+        }
+        push_mouse_button((int)lround(c->a[0] + c->a[2]), (int)lround(c->a[1] + c->a[3]), false);
+        return true;
+    }
+    case MER_SC_SCREENSHOT:
+        if (!a->shot_done)
+            return false;
+        if (a->shot_failed)
+            fail(a, c, "could not save the screenshot");
+        return true;
+    case MER_SC_SLEEP: {
+        double left = c->a[0] - el * 1000.0;
+        if (left <= 0)
+            return true;
+        *wait_ms = (int)ceil(left);
+        return false;
+    }
+    case MER_SC_WAIT_IDLE:
+        if (mer_app_idle(a))
+            return true;
+        if (el * 1000.0 >= c->a[0]) {
+            char why[128];
+            snprintf(why, sizeof why, "not idle after %.0f ms", c->a[0]);
+            fail(a, c, why);
+            return true;
+        }
+        *wait_ms = POLL_MS;
+        return false;
+    default:
+        return true;
+    }
+}
+
+static void finish(mer_app *a, const mer_script_cmd *c, double el)
+{
+    mer_stats_script_line(a->stats, c->line, mer_script_op_name(c->op),
+                          mer_stats_frames(a->stats) - a->sc_frames0, el * 1000.0);
+    a->sc_idx++;
+    a->sc_started = false;
+}
+
+int mer_runner_step(mer_app *a)
+{
+    for (;;) {
+        const mer_script_cmd *c = mer_script_at(a->script, a->sc_idx);
+        if (!c) {
+            mer_app_quit(a, 0); /* the end of a script is an implicit quit */
+            return 0;
+        }
+        double now = mer_app_now();
+        if (!a->sc_started) {
+            a->sc_started = true;
+            a->sc_t0 = now;
+            a->sc_frames0 = mer_stats_frames(a->stats);
+            if (start(a, c)) {
+                finish(a, c, 0);
+                if (!a->running)
+                    return 0;
+                continue;
+            }
+        }
+        int wait_ms = -1;
+        if (!progress(a, c, now - a->sc_t0, &wait_ms))
+            return wait_ms;
+        finish(a, c, now - a->sc_t0);
+        if (!a->running)
+            return 0;
+    }
+}
+
+void mer_runner_frame_done(mer_app *a)
+{
+    (void)a;
+}

@@ -1,0 +1,164 @@
+#include "ui/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Frame times are kept for percentiles; beyond this many (hours of
+ * animation) the oldest are overwritten, which keeps memory bounded. */
+#define MAX_SAMPLES (1u << 20)
+#define MAX_LINES 4096
+
+typedef struct line_rec {
+    int line;
+    char cmd[16];
+    uint64_t frames;
+    double ms;
+} line_rec;
+
+struct mer_stats {
+    float *times;
+    size_t n, cap;
+    uint64_t frames;
+    double max_ms;
+    int uploads_max;
+    double upload_ms_max;
+    uint64_t uploads_total;
+    uint64_t exact_total, standin_total, placeholder_total, failed_total;
+    int exact_max, standin_max, placeholder_max, failed_max;
+    mer_frame_sample last;
+    line_rec *lines;
+    size_t n_lines;
+};
+
+mer_stats *mer_stats_create(void)
+{
+    mer_stats *s = calloc(1, sizeof *s);
+    return s;
+}
+
+void mer_stats_destroy(mer_stats *s)
+{
+    if (!s)
+        return;
+    free(s->times);
+    free(s->lines);
+    free(s);
+}
+
+static void push_time(mer_stats *s, float ms)
+{
+    if (s->n == s->cap && s->cap < MAX_SAMPLES) {
+        size_t nc = s->cap ? s->cap * 2 : 1024;
+        float *t = realloc(s->times, nc * sizeof *t);
+        if (t) {
+            s->times = t;
+            s->cap = nc;
+        }
+    }
+    if (s->n < s->cap)
+        s->times[s->n++] = ms;
+    else if (s->cap)
+        s->times[s->frames % s->cap] = ms;
+}
+
+#define MAXI(a, b) ((a) > (b) ? (a) : (b))
+
+void mer_stats_frame(mer_stats *s, const mer_frame_sample *f)
+{
+    push_time(s, (float)f->frame_ms);
+    s->frames++;
+    s->max_ms = fmax(s->max_ms, f->frame_ms);
+    s->uploads_max = MAXI(s->uploads_max, f->uploads);
+    s->upload_ms_max = fmax(s->upload_ms_max, f->upload_ms);
+    s->uploads_total += (uint64_t)f->uploads;
+    s->exact_total += (uint64_t)f->exact;
+    s->standin_total += (uint64_t)f->standin;
+    s->placeholder_total += (uint64_t)f->placeholder;
+    s->failed_total += (uint64_t)f->failed;
+    s->exact_max = MAXI(s->exact_max, f->exact);
+    s->standin_max = MAXI(s->standin_max, f->standin);
+    s->placeholder_max = MAXI(s->placeholder_max, f->placeholder);
+    s->failed_max = MAXI(s->failed_max, f->failed);
+    s->last = *f;
+}
+
+uint64_t mer_stats_frames(const mer_stats *s)
+{
+    return s->frames;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+double mer_stats_frame_pct(mer_stats *s, double pct)
+{
+    if (s->n == 0)
+        return 0;
+    float *tmp = malloc(s->n * sizeof *tmp);
+    if (!tmp)
+        return 0;
+    memcpy(tmp, s->times, s->n * sizeof *tmp);
+    qsort(tmp, s->n, sizeof *tmp, cmp_float);
+    /* Nearest-rank percentile. */
+    size_t rank = (size_t)ceil(pct / 100.0 * (double)s->n);
+    if (rank < 1)
+        rank = 1;
+    if (rank > s->n)
+        rank = s->n;
+    double v = tmp[rank - 1];
+    free(tmp);
+    return v;
+}
+
+void mer_stats_script_line(mer_stats *s, int line, const char *cmd, uint64_t frames, double ms)
+{
+    if (s->n_lines >= MAX_LINES)
+        return;
+    if (!s->lines) {
+        s->lines = calloc(MAX_LINES, sizeof *s->lines);
+        if (!s->lines)
+            return;
+    }
+    line_rec *r = &s->lines[s->n_lines++];
+    r->line = line;
+    snprintf(r->cmd, sizeof r->cmd, "%s", cmd);
+    r->frames = frames;
+    r->ms = ms;
+}
+
+static double avg(uint64_t total, uint64_t frames)
+{
+    return frames ? (double)total / (double)frames : 0.0;
+}
+
+bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char *extra_json)
+{
+    fprintf(f, "{\n  \"frames\": %llu,\n", (unsigned long long)s->frames);
+    fprintf(f, "  \"frame_ms\": {\"p50\": %.3f, \"p95\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n",
+            mer_stats_frame_pct(s, 50), mer_stats_frame_pct(s, 95), mer_stats_frame_pct(s, 99), s->max_ms);
+    fprintf(f, "  \"uploads_per_frame_max\": %d,\n  \"uploads_total\": %llu,\n", s->uploads_max,
+            (unsigned long long)s->uploads_total);
+    fprintf(f, "  \"upload_ms_per_frame_max\": %.3f,\n", s->upload_ms_max);
+    fprintf(f,
+            "  \"tiles_drawn\": {\n"
+            "    \"exact\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
+            "    \"standin\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
+            "    \"placeholder\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
+            "    \"failed\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d}\n  },\n",
+            avg(s->exact_total, s->frames), s->exact_max, s->last.exact, avg(s->standin_total, s->frames),
+            s->standin_max, s->last.standin, avg(s->placeholder_total, s->frames), s->placeholder_max,
+            s->last.placeholder, avg(s->failed_total, s->frames), s->failed_max, s->last.failed);
+    if (extra_json && *extra_json)
+        fprintf(f, "  %s,\n", extra_json);
+    fprintf(f, "  \"script\": [");
+    for (size_t i = 0; i < s->n_lines; i++)
+        fprintf(f, "%s\n    {\"line\": %d, \"cmd\": \"%s\", \"frames\": %llu, \"ms\": %.1f}", i ? "," : "",
+                s->lines[i].line, s->lines[i].cmd, (unsigned long long)s->lines[i].frames, s->lines[i].ms);
+    fprintf(f, "%s],\n", s->n_lines ? "\n  " : "");
+    fprintf(f, "  \"loader\": %s\n}\n", loader_json && *loader_json ? loader_json : "null");
+    return !ferror(f);
+}

@@ -1,0 +1,34 @@
+/* Frame statistics for --stats (main thread): frame times, uploads per frame,
+ * tiles drawn by kind, and per script line how many frames it rendered. */
+#ifndef MER_STATS_H
+#define MER_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct mer_stats mer_stats;
+
+typedef struct mer_frame_sample {
+    double frame_ms;   /* input handling + uploads + drawing + swap */
+    int uploads;
+    double upload_ms;
+    int exact, standin, placeholder, failed;
+} mer_frame_sample;
+
+mer_stats *mer_stats_create(void);
+void mer_stats_destroy(mer_stats *s);
+void mer_stats_frame(mer_stats *s, const mer_frame_sample *f);
+uint64_t mer_stats_frames(const mer_stats *s);
+
+/* Percentile (0..100) of frame times; 0 with no frames. */
+double mer_stats_frame_pct(mer_stats *s, double pct);
+
+/* Script trace: which line ran and how many frames it rendered. */
+void mer_stats_script_line(mer_stats *s, int line, const char *cmd, uint64_t frames, double ms);
+
+/* Writes the JSON document; loader_json is an object (may be NULL). */
+bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char *extra_json);
+
+#endif

@@ -1,0 +1,300 @@
+#include "ui/texcache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <epoxy/gl.h>
+
+#include "core/log.h"
+#include "ui/gfx.h"
+
+#define TAG "texcache"
+#define POOL_MAX 16
+#define NIL (-1)
+
+typedef struct slot {
+    mer_tc_entry e;
+    uint64_t key;
+    int next;  /* next in bucket chain, or next free slot */
+    bool used;
+} slot;
+
+typedef struct pooled {
+    unsigned tex;
+    int w, h;
+} pooled;
+
+struct mer_texcache {
+    slot *slots;
+    int *buckets;
+    size_t cap, nbuckets, count;
+    int free_head;
+    size_t bytes, budget;
+    uint64_t evictions;
+    pooled pool[POOL_MAX];
+    int npool;
+};
+
+static size_t hash_key(uint64_t k, size_t n)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return (size_t)(k % n);
+}
+
+mer_texcache *mer_texcache_create(size_t budget_bytes, size_t max_entries)
+{
+    mer_texcache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->cap = max_entries < 64 ? 64 : max_entries;
+    c->nbuckets = c->cap * 2 + 1;
+    c->slots = calloc(c->cap, sizeof *c->slots);
+    c->buckets = malloc(c->nbuckets * sizeof *c->buckets);
+    if (!c->slots || !c->buckets) {
+        free(c->slots);
+        free(c->buckets);
+        free(c);
+        return NULL;
+    }
+    for (size_t i = 0; i < c->nbuckets; i++)
+        c->buckets[i] = NIL;
+    for (size_t i = 0; i < c->cap; i++)
+        c->slots[i].next = i + 1 < c->cap ? (int)i + 1 : NIL;
+    c->free_head = 0;
+    c->budget = budget_bytes;
+    return c;
+}
+
+static size_t tex_bytes(const mer_tc_entry *e)
+{
+    return e->tex ? (size_t)e->w * (size_t)e->h * 4 : 0;
+}
+
+static void release_tex(mer_texcache *c, mer_tc_entry *e)
+{
+    if (!e->tex)
+        return;
+    c->bytes -= tex_bytes(e);
+    if (c->npool < POOL_MAX) {
+        c->pool[c->npool++] = (pooled){e->tex, e->w, e->h};
+        c->bytes += (size_t)e->w * (size_t)e->h * 4; /* pooled textures still hold memory */
+    } else {
+        GLuint t = e->tex;
+        glDeleteTextures(1, &t);
+    }
+    e->tex = 0;
+}
+
+static unsigned take_pooled(mer_texcache *c, int w, int h)
+{
+    for (int i = c->npool - 1; i >= 0; i--) {
+        if (c->pool[i].w == w && c->pool[i].h == h) {
+            unsigned t = c->pool[i].tex;
+            c->pool[i] = c->pool[--c->npool];
+            c->bytes -= (size_t)w * (size_t)h * 4;
+            return t;
+        }
+    }
+    return 0;
+}
+
+static int find(const mer_texcache *c, uint64_t key)
+{
+    for (int i = c->buckets[hash_key(key, c->nbuckets)]; i != NIL; i = c->slots[i].next)
+        if (c->slots[i].key == key)
+            return i;
+    return NIL;
+}
+
+static void unlink_slot(mer_texcache *c, int idx)
+{
+    int *pp = &c->buckets[hash_key(c->slots[idx].key, c->nbuckets)];
+    while (*pp != idx)
+        pp = &c->slots[*pp].next;
+    *pp = c->slots[idx].next;
+    release_tex(c, &c->slots[idx].e);
+    c->slots[idx].used = false;
+    c->slots[idx].next = c->free_head;
+    c->free_head = idx;
+    c->count--;
+}
+
+/* The least recently used slot not used in frame (with a texture if
+ * want_tex), or NIL. A linear scan: a few hundred entries, a few evictions
+ * per frame at most. */
+static int lru_victim(const mer_texcache *c, uint64_t frame, bool want_tex)
+{
+    int best = NIL;
+    for (size_t i = 0; i < c->cap; i++) {
+        const slot *s = &c->slots[i];
+        if (!s->used || s->e.last_used >= frame || (want_tex && !s->e.tex))
+            continue;
+        if (best == NIL || s->e.last_used < c->slots[best].e.last_used)
+            best = (int)i;
+    }
+    return best;
+}
+
+void mer_texcache_trim(mer_texcache *c, uint64_t frame)
+{
+    while (c->bytes > c->budget) {
+        if (c->npool > 0) {
+            pooled p = c->pool[--c->npool];
+            GLuint t = p.tex;
+            glDeleteTextures(1, &t);
+            c->bytes -= (size_t)p.w * (size_t)p.h * 4;
+            continue;
+        }
+        int v = lru_victim(c, frame, true);
+        if (v == NIL)
+            break;
+        unlink_slot(c, v);
+        c->evictions++;
+    }
+}
+
+static int new_slot(mer_texcache *c, uint64_t key, uint64_t frame)
+{
+    if (c->free_head == NIL) {
+        int v = lru_victim(c, frame, false);
+        if (v == NIL)
+            return NIL;
+        unlink_slot(c, v);
+        c->evictions++;
+    }
+    int idx = c->free_head;
+    slot *s = &c->slots[idx];
+    c->free_head = s->next;
+    memset(s, 0, sizeof *s);
+    s->used = true;
+    s->key = key;
+    size_t b = hash_key(key, c->nbuckets);
+    s->next = c->buckets[b];
+    c->buckets[b] = idx;
+    c->count++;
+    return idx;
+}
+
+static bool upload(mer_texcache *c, mer_tc_entry *e, const mer_tile_result *r)
+{
+    if (e->tex && (e->w != r->w || e->h != r->h))
+        release_tex(c, e);
+    if (e->tex)
+        c->bytes -= tex_bytes(e);
+    else
+        e->tex = take_pooled(c, r->w, r->h);
+    if (e->tex) {
+        glBindTexture(GL_TEXTURE_2D, e->tex);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, r->w, r->h, GL_RGBA, GL_UNSIGNED_BYTE, r->rgba);
+    } else {
+        e->tex = mer_gfx_texture_new(r->w, r->h, r->rgba, false);
+        if (!e->tex)
+            return false;
+    }
+    e->w = r->w;
+    e->h = r->h;
+    c->bytes += tex_bytes(e);
+    return true;
+}
+
+static bool valid_image(const mer_tile_result *r)
+{
+    return r->status == MER_TILE_OK && r->rgba && r->w > 0 && r->h > 0 && r->w <= 4096 &&
+           r->h <= 4096;
+}
+
+bool mer_texcache_put(mer_texcache *c, const mer_tile_result *r, uint64_t frame, double now)
+{
+    mer_tile_id id = r->id;
+    id.x = mer_tile_wrap_x(id.x, id.z);
+    uint64_t key = mer_tile_key(id);
+    int idx = find(c, key);
+    if (idx == NIL)
+        idx = new_slot(c, key, frame);
+    if (idx == NIL)
+        return false;
+    mer_tc_entry *e = &c->slots[idx].e;
+    bool had_image = e->tex != 0;
+    e->id = id;
+    e->stale = r->stale;
+    e->from_disk = r->origin == MER_ORIGIN_DISK;
+    if (e->last_used < frame)
+        e->last_used = frame;
+    bool ok = true;
+    if (valid_image(r)) {
+        ok = upload(c, e, r);
+        e->status = ok ? MER_TILE_OK : MER_TILE_FAILED;
+        /* A refreshed tile (after revalidation) is replaced in place, no second fade. */
+        if (!had_image)
+            e->born = now;
+    } else {
+        release_tex(c, e);
+        e->status = r->status == MER_TILE_OK ? MER_TILE_FAILED : r->status;
+        e->born = now;
+    }
+    mer_texcache_trim(c, frame);
+    return ok;
+}
+
+mer_tc_entry *mer_texcache_get(mer_texcache *c, mer_tile_id id, uint64_t frame)
+{
+    int idx = find(c, mer_tile_key(id));
+    if (idx == NIL)
+        return NULL;
+    mer_tc_entry *e = &c->slots[idx].e;
+    if (e->last_used < frame)
+        e->last_used = frame;
+    return e;
+}
+
+const mer_tc_entry *mer_texcache_peek(const mer_texcache *c, mer_tile_id id)
+{
+    int idx = find(c, mer_tile_key(id));
+    return idx == NIL ? NULL : &c->slots[idx].e;
+}
+
+void mer_texcache_clear(mer_texcache *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slots[i].used)
+            unlink_slot(c, (int)i);
+}
+
+void mer_texcache_destroy(mer_texcache *c)
+{
+    if (!c)
+        return;
+    mer_texcache_clear(c);
+    for (int i = 0; i < c->npool; i++) {
+        GLuint t = c->pool[i].tex;
+        glDeleteTextures(1, &t);
+    }
+    free(c->slots);
+    free(c->buckets);
+    free(c);
+}
+
+size_t mer_texcache_bytes(const mer_texcache *c)
+{
+    return c->bytes;
+}
+
+size_t mer_texcache_count(const mer_texcache *c)
+{
+    return c->count;
+}
+
+uint64_t mer_texcache_evictions(const mer_texcache *c)
+{
+    return c->evictions;
+}
+
+void mer_texcache_foreach(const mer_texcache *c, void (*fn)(const mer_tc_entry *e, void *ud), void *ud)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slots[i].used)
+            fn(&c->slots[i].e, ud);
+}

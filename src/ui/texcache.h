@@ -1,0 +1,55 @@
+/* The GPU tier of the tile cache (main thread only): one GL texture per
+ * loaded tile, plus small entries remembering tiles that are empty (404),
+ * failed or not cached so they are not asked for again and draw their pattern.
+ * Bounded by a byte budget (textures) and an entry count, with LRU eviction;
+ * tiles used in the current frame are never evicted. Evicted textures go to a
+ * small pool and are reused for the next upload of the same size, because
+ * glTexSubImage2D into an existing texture is cheaper than a new one. */
+#ifndef MER_TEXCACHE_H
+#define MER_TEXCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/tile.h"
+#include "net/loader.h"
+
+typedef struct mer_texcache mer_texcache;
+
+typedef struct mer_tc_entry {
+    mer_tile_id id;
+    mer_tile_status status; /* OK (has tex), EMPTY, FAILED or NOT_CACHED */
+    unsigned tex;
+    int w, h;
+    uint64_t last_used;     /* frame number */
+    double born;            /* when uploaded, seconds: drives the fade-in */
+    bool stale;             /* from disk, being revalidated */
+    bool from_disk;
+} mer_tc_entry;
+
+mer_texcache *mer_texcache_create(size_t budget_bytes, size_t max_entries);
+void mer_texcache_destroy(mer_texcache *c);
+
+/* Looks a tile up (x must be wrapped); marks it used in frame when found. */
+mer_tc_entry *mer_texcache_get(mer_texcache *c, mer_tile_id id, uint64_t frame);
+/* Looks up without marking it used. */
+const mer_tc_entry *mer_texcache_peek(const mer_texcache *c, mer_tile_id id);
+
+/* Stores a loader result (uploading its pixels), evicting least recently used
+ * entries not used in frame if over budget. Does not take ownership of r. */
+bool mer_texcache_put(mer_texcache *c, const mer_tile_result *r, uint64_t frame, double now);
+
+/* Evicts down to the budget (never entries used in frame). */
+void mer_texcache_trim(mer_texcache *c, uint64_t frame);
+/* Drops everything (e.g. "clear the memory cache and reload"). */
+void mer_texcache_clear(mer_texcache *c);
+
+size_t mer_texcache_bytes(const mer_texcache *c);
+size_t mer_texcache_count(const mer_texcache *c);
+uint64_t mer_texcache_evictions(const mer_texcache *c);
+
+/* Calls fn for every entry (for overlays: cache coverage, tile states). */
+void mer_texcache_foreach(const mer_texcache *c, void (*fn)(const mer_tc_entry *e, void *ud), void *ud);
+
+#endif
