@@ -14,6 +14,17 @@ mer_opt_status mer_options_load_config(mer_options *o, int argc, char **argv, ch
 /* meridian fetch: stitch a tile grid into one PNG (src/cli/fetch.c). */
 int mer_cmd_fetch(int argc, char **argv);
 
-#define MER_COMMAND_TABLE {"fetch", mer_cmd_fetch}, {NULL, NULL},
+/* meridian prefetch / export: fill the disk cache for an area; write the
+ * cached tiles of an area to an MBTiles file (src/cli/prefetch.c, export.c). */
+int mer_cmd_prefetch(int argc, char **argv);
+int mer_cmd_export(int argc, char **argv);
+/* Their shared argument parser (prefetch.c): -1 to go on, else an exit status. */
+struct mer_area;
+int mer_area_command_args(int argc, char **argv, mer_options *o, struct mer_area *area,
+                          int (*set)(void *ud, const char *name, const char *value, char *err, size_t errlen),
+                          bool (*flag)(const char *name), void *ud, char *err, size_t errlen);
+
+#define MER_COMMAND_TABLE {"fetch", mer_cmd_fetch}, {"prefetch", mer_cmd_prefetch}, \
+    {"export", mer_cmd_export}, {NULL, NULL},
 
 #endif

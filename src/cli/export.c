@@ -1,0 +1,222 @@
+/* meridian export: writes the cached tiles of an area into a standalone MBTiles
+ * file, which other tools (QGIS, tileserver-gl, MapLibre) and
+ * `meridian --source FILE.mbtiles` can open.
+ *
+ *   meridian export --source S (--bbox W,S,E,N | --around LAT,LON,KM) --zoom A:B --out area.mbtiles
+ *
+ * No loader runs here, so this command opens the cache itself (one thread, two
+ * connections: the source's cache, read, and the new file, written in batches). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache/area.h"
+#include "cache/cache.h"
+#include "cli/commands.h"
+#include "core/log.h"
+
+#define BATCH 500
+
+typedef struct ex_args {
+    mer_options o;
+    mer_area area;
+    char out[1024];
+    char cache_dir[1024];
+} ex_args;
+
+typedef struct ex_counts {
+    uint64_t tiles, bytes, empty, missing;
+    int zmin, zmax; /* zooms that had tiles */
+} ex_counts;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: meridian export --source S (--bbox W,S,E,N | --around LAT,LON,KM) --zoom A:B\n"
+               "                       --out FILE.mbtiles [--cache-dir DIR]\n"
+               "Writes the cached tiles of an area into a new standalone MBTiles file.\n");
+}
+
+static bool ex_flag(const char *name)
+{
+    return strcmp(name, "no-config") == 0 || strcmp(name, "verbose") == 0;
+}
+
+static int ex_set(void *ud, const char *name, const char *value, char *err, size_t errlen)
+{
+    ex_args *a = ud;
+    int r = mer_area_option(&a->area, name, value, err, errlen);
+    if (r != 0)
+        return r < 0 ? 2 : 0;
+    if (strcmp(name, "out") == 0) {
+        if (!value || !*value || strlen(value) >= sizeof a->out - 64) {
+            snprintf(err, errlen, "--out: expected a file name");
+            return 2;
+        }
+        snprintf(a->out, sizeof a->out, "%s", value);
+    } else if (strcmp(name, "verbose") == 0) {
+        a->o.verbose++;
+    } else if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0) {
+        ; /* read by mer_options_load_config */
+    } else if (strcmp(name, "source") == 0 || strcmp(name, "cache-dir") == 0) {
+        if (mer_options_set(&a->o, name, value, err, errlen) != MER_OPT_OK)
+            return 2;
+    } else {
+        snprintf(err, errlen, "unknown option --%s", name);
+        return 2;
+    }
+    return 0;
+}
+
+/* Copies one tile range; the coverage bitmap finds the cached tiles without a
+ * lookup per tile. Rows are done in bands to keep the bitmap bounded. */
+static bool copy_range(mer_cache *from, mer_cache *to, mer_tile_range r, ex_counts *k, uint8_t *bits)
+{
+    int64_t w = r.x1 - r.x0 + 1;
+    int64_t band = (int64_t)(MER_CACHE_COVERAGE_MAX / (uint64_t)w);
+    if (band < 1)
+        return false;
+    for (int64_t y0 = r.y0; y0 <= r.y1; y0 += band) {
+        mer_tile_range b = r;
+        b.y0 = y0;
+        b.y1 = y0 + band - 1 < r.y1 ? y0 + band - 1 : r.y1;
+        uint64_t cells = mer_tile_range_count(b);
+        int64_t have = mer_cache_coverage(from, b, bits, (MER_CACHE_COVERAGE_MAX + 7) / 8);
+        if (have < 0)
+            return false;
+        k->missing += cells - (uint64_t)have;
+        for (uint64_t i = 0; i < cells; i++) {
+            if (!(bits[i / 8] >> (i % 8) & 1))
+                continue;
+            mer_tile_id t = {r.z, mer_tile_wrap_x(b.x0 + (int64_t)(i % (uint64_t)w), r.z),
+                             (int32_t)(b.y0 + (int64_t)(i / (uint64_t)w))};
+            mer_cache_entry e;
+            if (mer_cache_get(from, t, &e) != MER_CACHE_HIT)
+                continue;
+            if (e.meta.empty || !e.len) {
+                k->empty++; /* a cached 404: MBTiles has no such thing; leave it out */
+            } else if (mer_cache_put(to, t, e.data, e.len, NULL)) {
+                k->tiles++;
+                k->bytes += e.len;
+                k->zmin = k->zmin < 0 || r.z < k->zmin ? r.z : k->zmin;
+                k->zmax = r.z > k->zmax ? r.z : k->zmax;
+                if (k->tiles % BATCH == 0)
+                    mer_cache_flush(to);
+            } else {
+                mer_cache_entry_free(&e);
+                return false;
+            }
+            mer_cache_entry_free(&e);
+        }
+    }
+    return true;
+}
+
+static void write_metadata(mer_cache *from, mer_cache *to, const ex_args *a, const ex_counts *k)
+{
+    const mer_source *s = &a->o.source;
+    char format[32] = "png", minz[16], maxz[16], bounds[128], center[96];
+    mer_cache_get_metadata(from, "format", format, sizeof format);
+    snprintf(minz, sizeof minz, "%d", k->zmin);
+    snprintf(maxz, sizeof maxz, "%d", k->zmax);
+    snprintf(bounds, sizeof bounds, "%.6f,%.6f,%.6f,%.6f", a->area.west, a->area.south, a->area.east,
+             a->area.north);
+    double cx = a->area.west <= a->area.east ? (a->area.west + a->area.east) / 2
+                                             : mer_wrap_lon((a->area.west + a->area.east + 360) / 2);
+    snprintf(center, sizeof center, "%.6f,%.6f,%d", cx, (a->area.south + a->area.north) / 2, k->zmin);
+    const char *rows[][2] = {
+        {"name", s->id}, {"format", format}, {"minzoom", minz}, {"maxzoom", maxz},
+        {"bounds", bounds}, {"center", center}, {"attribution", s->attribution},
+        {"type", "baselayer"}, {"version", "1"},
+        {"description", "Exported from Meridian's tile cache"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        mer_cache_set_metadata(to, rows[i][0], rows[i][1]);
+}
+
+static int run_export(const ex_args *a)
+{
+    char path[1200], err[512] = "";
+    struct stat sb;
+    if (!mer_cache_file_path(a->cache_dir, &a->o.source, path, sizeof path) || stat(path, &sb) != 0) {
+        fprintf(stderr, "meridian export: nothing cached for source '%s' (no file %s)\n", a->o.source.id, path);
+        return 1;
+    }
+    if (stat(a->out, &sb) == 0) {
+        fprintf(stderr, "meridian export: %s already exists; choose another name or remove it\n", a->out);
+        return 2;
+    }
+    mer_cache *from = mer_cache_open(a->cache_dir, &a->o.source, 0, err, sizeof err);
+    if (!from) {
+        fprintf(stderr, "meridian export: %s\n", err);
+        return 1;
+    }
+    mer_cache *to = mer_cache_open_mbtiles(a->out, false, err, sizeof err);
+    if (!to) {
+        fprintf(stderr, "meridian export: %s\n", err);
+        mer_cache_close(from);
+        return 1;
+    }
+    ex_counts k = {.zmin = -1, .zmax = -1};
+    uint8_t *bits = malloc((MER_CACHE_COVERAGE_MAX + 7) / 8);
+    bool ok = bits != NULL;
+    for (int z = a->area.zmin; ok && z <= a->area.zmax; z++)
+        ok = copy_range(from, to, mer_area_range(&a->area, z), &k, bits);
+    free(bits);
+    if (ok && k.tiles)
+        write_metadata(from, to, a, &k);
+    mer_cache_flush(to);
+    ok = ok && mer_cache_usable(to);
+    mer_cache_close(to);
+    mer_cache_close(from);
+    if (!ok || !k.tiles) {
+        unlink(a->out);
+        if (!ok)
+            fprintf(stderr, "meridian export: writing %s failed\n", a->out);
+        else
+            fprintf(stderr, "meridian export: no cached tiles of '%s' in that area at zoom %d-%d; "
+                            "browse or prefetch it first\n", a->o.source.id, a->area.zmin, a->area.zmax);
+        return 1;
+    }
+    printf("export: %" PRIu64 " tiles (%.1f MB) at zoom %d-%d written to %s; %" PRIu64
+           " tiles of the area were not cached%s\n",
+           k.tiles, (double)k.bytes / 1e6, k.zmin, k.zmax, a->out, k.missing + k.empty,
+           k.empty ? " or empty" : "");
+    return 0;
+}
+
+int mer_cmd_export(int argc, char **argv)
+{
+    ex_args a;
+    memset(&a, 0, sizeof a);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+    char err[512] = "";
+    int st = mer_area_command_args(argc, argv, &a.o, &a.area, ex_set, ex_flag, &a, err, sizeof err);
+    if (st < 0 && !a.out[0]) {
+        snprintf(err, sizeof err, "give the output file with --out FILE.mbtiles");
+        st = 2;
+    }
+    if (st >= 0) {
+        fprintf(stderr, "meridian export: %s\n", err);
+        usage(stderr);
+        return st;
+    }
+    mer_log_set_level((mer_log_level)(MER_LOG_WARN + a.o.verbose));
+    if (a.o.source.kind != MER_SOURCE_URL) {
+        fprintf(stderr, "meridian export: --source must be a tile server source (preset, user source or URL)\n");
+        return 2;
+    }
+    if (a.o.cache_dir[0])
+        snprintf(a.cache_dir, sizeof a.cache_dir, "%s", a.o.cache_dir);
+    else if (!mer_cache_default_dir(a.cache_dir, sizeof a.cache_dir)) {
+        fprintf(stderr, "meridian export: no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME\n");
+        return 2;
+    }
+    return run_export(&a);
+}

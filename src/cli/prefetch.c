@@ -1,0 +1,522 @@
+/* meridian prefetch: downloads the tiles of an area into the disk cache for
+ * offline use.
+ *
+ *   meridian prefetch [--source S] (--bbox W,S,E,N | --around LAT,LON,KM) --zoom A:B
+ *                     [--max-tiles N] [--dry-run] [--cache-dir DIR] [--cache-size MB]
+ *
+ * Threads: this (main) thread plans and reports; the loader (mer_loader) does
+ * the downloading and owns the cache connection while it runs. The plan is
+ * made first, on our own read-only look at the cache (closed before the loader
+ * starts): only missing or stale tiles go to the loader, so an interrupted run
+ * resumes where it stopped. The loader gets a sliding window of wanted tiles
+ * (a want replaces the previous one; tiles still wanted keep their transfer)
+ * and wakes us through on_ready; we wait on a condition variable with a short
+ * timeout so that Ctrl-C and the progress bar stay responsive.
+ *
+ * Politeness: the source's limits (connections, rate) apply as in the viewer,
+ * and sources whose policy forbids bulk downloads (OpenStreetMap) are refused. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache/area.h"
+#include "cache/cache.h"
+#include "cli/commands.h"
+#include "core/log.h"
+#include "net/loader.h"
+
+#define DEFAULT_MAX_TILES 100000
+#define LIMIT_MAX_TILES 5000000
+#define GUESS_TILE_BYTES 20000 /* for the estimate when the cache has no tiles yet */
+#define MAX_FAILURES_LISTED 10
+
+typedef struct pf_args {
+    mer_options o;
+    mer_area area;
+    int max_tiles;
+    bool dry_run;
+    bool quiet;
+    char cache_dir[1024];
+} pf_args;
+
+typedef struct pf_wake {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool ready; /* guarded by lock */
+} pf_wake;
+
+typedef struct pf_counts {
+    uint64_t stored, empty, failed, kept_stale, done;
+} pf_counts;
+
+static volatile sig_atomic_t g_interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_interrupted = 1;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: meridian prefetch [--source S] (--bbox W,S,E,N | --around LAT,LON,KM) --zoom A:B\n"
+            "                         [--max-tiles N] [--dry-run] [--cache-dir DIR] [--cache-size MB]\n"
+            "                         [--max-concurrent N] [--rate R] [--burst N] [--user-agent UA]\n"
+            "Downloads the missing or stale tiles of an area into the disk cache, for --offline use.\n"
+            "Prints the tile count and estimated size first; run it again to resume.\n"
+            "  --max-tiles N   refuse areas of more than N tiles (default %d)\n"
+            "  --dry-run       only print the count and estimate\n",
+            DEFAULT_MAX_TILES);
+}
+
+/* Options that take no value. */
+static bool is_flag(const char *name)
+{
+    return strcmp(name, "dry-run") == 0 || strcmp(name, "no-config") == 0 || strcmp(name, "verbose") == 0 ||
+           strcmp(name, "help") == 0 || strcmp(name, "quiet") == 0;
+}
+
+static int set_option(pf_args *a, const char *name, const char *value, char *err, size_t errlen)
+{
+    int r = mer_area_option(&a->area, name, value, err, errlen);
+    if (r != 0)
+        return r < 0 ? 2 : 0;
+    if (strcmp(name, "max-tiles") == 0) {
+        char *end;
+        long v = value ? strtol(value, &end, 10) : 0;
+        if (!value || *end || v < 1 || v > LIMIT_MAX_TILES) {
+            snprintf(err, errlen, "--max-tiles: expected a number from 1 to %d, got '%s'", LIMIT_MAX_TILES,
+                     value ? value : "");
+            return 2;
+        }
+        a->max_tiles = (int)v;
+        return 0;
+    }
+    if (strcmp(name, "dry-run") == 0)
+        a->dry_run = true;
+    else if (strcmp(name, "quiet") == 0)
+        a->quiet = true;
+    else if (strcmp(name, "verbose") == 0)
+        a->o.verbose++;
+    else if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0)
+        ; /* read by mer_options_load_config */
+    else if (strcmp(name, "source") == 0 || strcmp(name, "cache-dir") == 0 || strcmp(name, "cache-size") == 0 ||
+             strcmp(name, "max-concurrent") == 0 || strcmp(name, "rate") == 0 || strcmp(name, "burst") == 0 ||
+             strcmp(name, "user-agent") == 0) {
+        if (mer_options_set(&a->o, name, value, err, errlen) != MER_OPT_OK)
+            return 2;
+    } else {
+        snprintf(err, errlen, "unknown option --%s", name);
+        return 2;
+    }
+    return 0;
+}
+
+/* Parses "--name value" and "--name=value" (shared with export). */
+int mer_area_command_args(int argc, char **argv, mer_options *o, mer_area *area,
+                          int (*set)(void *ud, const char *name, const char *value, char *err, size_t errlen),
+                          bool (*flag)(const char *name), void *ud, char *err, size_t errlen)
+{
+    mer_options_defaults(o);
+    if (mer_options_load_config(o, argc, argv, err, errlen) != MER_OPT_OK)
+        return 2;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0 || !arg[2]) {
+            snprintf(err, errlen, "unexpected argument '%s'", arg);
+            return 2;
+        }
+        char name[64];
+        const char *eq = strchr(arg + 2, '=');
+        size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+        if (n >= sizeof name) {
+            snprintf(err, errlen, "unknown option '%.60s'", arg);
+            return 2;
+        }
+        memcpy(name, arg + 2, n);
+        name[n] = '\0';
+        const char *value = eq ? eq + 1 : NULL;
+        if (!eq && !flag(name)) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "--%s needs a value", name);
+                return 2;
+            }
+            value = argv[++i];
+        }
+        int st = set(ud, name, value, err, errlen);
+        if (st)
+            return st;
+    }
+    if (!area->have_box) {
+        snprintf(err, errlen, "give the area with --bbox W,S,E,N or --around LAT,LON,KM");
+        return 2;
+    }
+    if (!area->have_zoom) {
+        snprintf(err, errlen, "give the zoom levels with --zoom A:B");
+        return 2;
+    }
+    if (mer_options_finish(o, err, errlen) != MER_OPT_OK)
+        return 2;
+    return -1;
+}
+
+static int pf_set(void *ud, const char *name, const char *value, char *err, size_t errlen)
+{
+    return set_option(ud, name, value, err, errlen);
+}
+
+/* A server on this machine is the user's own: bulk downloads are theirs to allow. */
+static bool is_loopback_url(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return false;
+    p += 3;
+    size_t n = strcspn(p, "/:?#");
+    if (*p == '[')
+        return strncmp(p, "[::1]", 5) == 0;
+    return (n == 9 && strncasecmp(p, "localhost", 9) == 0) || strncmp(p, "127.", 4) == 0;
+}
+
+static bool bulk_allowed(const mer_source *s)
+{
+    if (s->kind != MER_SOURCE_URL)
+        return false;
+    return s->allow_bulk || is_loopback_url(s->url);
+}
+
+static void explain_refusal(const mer_source *s)
+{
+    if (s->kind == MER_SOURCE_MBTILES) {
+        fprintf(stderr, "meridian prefetch: %s is an MBTiles file; it is already on disk and needs no prefetch\n",
+                s->url);
+        return;
+    }
+    if (strcmp(s->id, "osm") == 0)
+        fprintf(stderr, "meridian prefetch: OpenStreetMap's tile usage policy forbids bulk downloading "
+                        "(https://operations.osmfoundation.org/policies/tiles/), so Meridian will not prefetch "
+                        "from the osm source.\n");
+    else
+        fprintf(stderr, "meridian prefetch: the source '%s' does not allow bulk downloads.\n", s->id);
+    fprintf(stderr, "  Browse the area in the viewer instead (tiles you look at are cached), or prefetch from:\n"
+                    "  - the demo source (meridian --demo, then --source demo),\n"
+                    "  - your own tile server on this machine (--source 'http://127.0.0.1:PORT/{z}/{x}/{y}.png'),\n"
+                    "  - or use an MBTiles file made by your own tile server (--source area.mbtiles).\n");
+}
+
+/* Plans the download: every tile of the area that is not cached and fresh. */
+static mer_tile_id *plan(const pf_args *a, mer_cache *c, uint64_t total, size_t *n_todo)
+{
+    mer_tile_id *todo = malloc((size_t)(total ? total : 1) * sizeof *todo);
+    if (!todo)
+        return NULL;
+    size_t n = 0;
+    int64_t now = (int64_t)time(NULL);
+    for (int z = a->area.zmin; z <= a->area.zmax; z++) {
+        mer_tile_range r = mer_area_range(&a->area, z);
+        for (int64_t y = r.y0; y <= r.y1; y++)
+            for (int64_t x = r.x0; x <= r.x1; x++) {
+                mer_tile_id t = {z, mer_tile_wrap_x(x, z), (int32_t)y};
+                mer_cache_meta m;
+                if (c && mer_cache_get_meta(c, t, &m) == MER_CACHE_HIT && mer_cache_is_fresh(&m, now))
+                    continue;
+                if (n < total)
+                    todo[n++] = t;
+            }
+    }
+    *n_todo = n;
+    return todo;
+}
+
+static void wake_cb(void *ud)
+{
+    pf_wake *w = ud;
+    pthread_mutex_lock(&w->lock);
+    w->ready = true;
+    pthread_mutex_unlock(&w->lock);
+    pthread_cond_signal(&w->cond);
+}
+
+static void wait_wake(pf_wake *w, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (long)ms * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&w->lock);
+    while (!w->ready && !g_interrupted)
+        if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) != 0)
+            break;
+    w->ready = false;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void progress(uint64_t done, uint64_t total, double t0, bool final)
+{
+    double el = mono_s() - t0;
+    double rate = el > 0 ? (double)done / el : 0;
+    int width = 30, fill = total ? (int)((double)done / (double)total * width) : width;
+    char bar[40];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : ' ';
+    bar[width] = '\0';
+    fprintf(stderr, "\r[%s] %" PRIu64 "/%" PRIu64 " %3d%% %.0f tiles/s ", bar, done, total,
+            total ? (int)(100.0 * (double)done / (double)total) : 100, rate);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+typedef struct pf_run {
+    mer_loader *l;
+    mer_want_tile *win; /* the wanted window, in plan order */
+    bool *win_stale;    /* a stale copy came back; the fresh result may follow */
+    size_t n_win, cap;
+    uint64_t gen;
+    pf_counts k;
+    int failures_listed;
+} pf_run;
+
+static void send_want(pf_run *r)
+{
+    for (size_t i = 0; i < r->n_win; i++)
+        r->win[i].priority = (int32_t)i;
+    mer_loader_want(r->l, ++r->gen, r->win, r->n_win);
+}
+
+static void finish_tile(pf_run *r, size_t i)
+{
+    r->k.done++;
+    r->n_win--;
+    memmove(&r->win[i], &r->win[i + 1], (r->n_win - i) * sizeof *r->win);
+    memmove(&r->win_stale[i], &r->win_stale[i + 1], (r->n_win - i) * sizeof *r->win_stale);
+}
+
+/* Handles one result; returns true if it finished a tile of the window. */
+static bool take_result(pf_run *r, const mer_tile_result *res)
+{
+    size_t i = 0;
+    while (i < r->n_win && !mer_tile_equal(r->win[i].id, res->id))
+        i++;
+    if (i == r->n_win)
+        return false;
+    if (res->stale) {
+        r->win_stale[i] = true;
+        return false;
+    }
+    if (res->status == MER_TILE_OK)
+        r->k.stored++;
+    else if (res->status == MER_TILE_EMPTY)
+        r->k.empty++;
+    else {
+        r->k.failed++;
+        if (r->failures_listed++ < MAX_FAILURES_LISTED)
+            fprintf(stderr, "%stile %d/%d/%d failed: %s\n", isatty(2) ? "\n" : "", res->id.z, res->id.x,
+                    res->id.y, res->reason[0] ? res->reason : "unknown reason");
+    }
+    finish_tile(r, i);
+    return true;
+}
+
+static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf_counts *out, double *secs)
+{
+    mer_loader_config cfg;
+    mer_loader_config_defaults(&cfg, &a->o.source);
+    if (a->o.max_concurrent > 0)
+        cfg.max_concurrent = a->o.max_concurrent;
+    if (a->o.rate >= 0)
+        cfg.rate = a->o.rate;
+    if (a->o.burst > 0)
+        cfg.burst = a->o.burst;
+    if (a->o.user_agent[0])
+        snprintf(cfg.user_agent, sizeof cfg.user_agent, "%s", a->o.user_agent);
+    snprintf(cfg.cache_dir, sizeof cfg.cache_dir, "%s", a->cache_dir);
+    cfg.cache_max_bytes = (size_t)a->o.cache_size_mb << 20;
+    pf_wake w = {.ready = false};
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.cond, NULL);
+    cfg.on_ready = wake_cb;
+    cfg.ud = &w;
+    char err[256];
+    pf_run r = {.cap = (size_t)(cfg.max_concurrent > 0 ? cfg.max_concurrent : 6) * 8};
+    if (r.cap < 64)
+        r.cap = 64;
+    r.win = malloc(r.cap * sizeof *r.win);
+    r.win_stale = calloc(r.cap, sizeof *r.win_stale);
+    r.l = r.win && r.win_stale ? mer_loader_create(&cfg, err, sizeof err) : NULL;
+    if (!r.l) {
+        fprintf(stderr, "meridian prefetch: %s\n", r.win ? err : "out of memory");
+        free(r.win);
+        free(r.win_stale);
+        return 1;
+    }
+    bool tty = isatty(2) && !a->quiet;
+    double t0 = mono_s(), last_bar = 0;
+    size_t next = 0;
+    mer_tile_result res[64];
+    while (!g_interrupted) {
+        bool grew = false;
+        while (r.n_win < r.cap && next < n_todo) {
+            r.win_stale[r.n_win] = false;
+            r.win[r.n_win++] = (mer_want_tile){todo[next++], 0};
+            grew = true;
+        }
+        if (grew)
+            send_want(&r);
+        if (r.n_win == 0)
+            break;
+        size_t got = mer_loader_poll_results(r.l, res, 64);
+        for (size_t i = 0; i < got; i++) {
+            take_result(&r, &res[i]);
+            mer_tile_result_release(&res[i]);
+        }
+        if (tty && mono_s() - last_bar > 0.1) {
+            progress(r.k.done, n_todo, t0, false);
+            last_bar = mono_s();
+        }
+        if (got)
+            continue;
+        if (mer_loader_idle(r.l)) {
+            /* Nothing more will come for what is left: stale copies whose
+             * revalidation failed (they stay cached, as they were). */
+            while (r.n_win) {
+                r.k.kept_stale++;
+                finish_tile(&r, r.n_win - 1);
+            }
+            continue;
+        }
+        wait_wake(&w, 100);
+    }
+    *secs = mono_s() - t0;
+    if (tty)
+        progress(r.k.done, n_todo, t0, true);
+    mer_loader_destroy(r.l); /* flushes the cache: everything finished is stored */
+    pthread_mutex_destroy(&w.lock);
+    pthread_cond_destroy(&w.cond);
+    free(r.win);
+    free(r.win_stale);
+    *out = r.k;
+    return 0;
+}
+
+static void print_plan(const pf_args *a, uint64_t total, size_t n_todo, mer_cache *c)
+{
+    mer_cache_totals tot = {0};
+    double avg = GUESS_TILE_BYTES;
+    if (c && mer_cache_get_totals(c, &tot) && tot.tiles >= 10)
+        avg = (double)tot.bytes / (double)tot.tiles;
+    printf("prefetch: %" PRIu64 " tiles at zoom %d-%d from '%s' (about %.1f MB); %" PRIu64
+           " already cached and fresh, %zu to download\n",
+           total, a->area.zmin, a->area.zmax, a->o.source.id, (double)total * avg / 1e6,
+           total - (uint64_t)n_todo, n_todo);
+    fflush(stdout);
+}
+
+static int run_prefetch(pf_args *a)
+{
+    const mer_source *s = &a->o.source;
+    if (!bulk_allowed(s)) {
+        explain_refusal(s);
+        return 2;
+    }
+    if (a->area.zmax > s->max_zoom || a->area.zmin < s->min_zoom) {
+        fprintf(stderr, "meridian prefetch: --zoom %d:%d is outside the source's zoom levels %d-%d\n",
+                a->area.zmin, a->area.zmax, s->min_zoom, s->max_zoom);
+        return 2;
+    }
+    uint64_t total = mer_area_count(&a->area);
+    if (total > (uint64_t)a->max_tiles) {
+        fprintf(stderr, "meridian prefetch: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
+                        "narrow the area or the zoom range, or raise --max-tiles\n", total, a->max_tiles);
+        return 2;
+    }
+    char err[512] = "";
+    mer_cache *c = mer_cache_open(a->cache_dir, s, 0, err, sizeof err);
+    if (!c || !mer_cache_usable(c)) {
+        fprintf(stderr, "meridian prefetch: cannot use the cache in %s%s%s\n", a->cache_dir, err[0] ? ": " : "",
+                err);
+        mer_cache_close(c);
+        return 1;
+    }
+    size_t n_todo = 0;
+    mer_tile_id *todo = plan(a, c, total, &n_todo);
+    print_plan(a, total, n_todo, c);
+    mer_cache_close(c);
+    if (!todo) {
+        fprintf(stderr, "meridian prefetch: out of memory\n");
+        return 1;
+    }
+    if (a->dry_run || n_todo == 0) {
+        free(todo);
+        return 0;
+    }
+    struct sigaction sa = {.sa_handler = on_sigint}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    pf_counts k = {0};
+    double secs = 0;
+    int st = download(a, todo, n_todo, &k, &secs);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(todo);
+    if (st != 0)
+        return st;
+    printf("prefetch: %" PRIu64 " tiles stored, %" PRIu64 " empty (404), %" PRIu64 " failed, %" PRIu64
+           " kept stale, in %.2f s (%.0f tiles/s)\n",
+           k.stored, k.empty, k.failed, k.kept_stale, secs, secs > 0 ? (double)k.done / secs : 0.0);
+    if (g_interrupted) {
+        printf("prefetch: interrupted after %" PRIu64 " of %zu tiles; run the same command again to resume\n",
+               k.done, n_todo);
+        return 1;
+    }
+    return k.failed ? 1 : 0;
+}
+
+static bool pf_flag(const char *name)
+{
+    return is_flag(name);
+}
+
+int mer_cmd_prefetch(int argc, char **argv)
+{
+    pf_args a;
+    memset(&a, 0, sizeof a);
+    a.max_tiles = DEFAULT_MAX_TILES;
+    char err[512] = "";
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        }
+    int st = mer_area_command_args(argc, argv, &a.o, &a.area, pf_set, pf_flag, &a, err, sizeof err);
+    if (st >= 0) {
+        fprintf(stderr, "meridian prefetch: %s\n", err);
+        usage(stderr);
+        return st;
+    }
+    mer_log_set_level((mer_log_level)(MER_LOG_WARN + a.o.verbose));
+    if (a.o.cache_dir[0])
+        snprintf(a.cache_dir, sizeof a.cache_dir, "%s", a.o.cache_dir);
+    else if (!mer_cache_default_dir(a.cache_dir, sizeof a.cache_dir)) {
+        fprintf(stderr, "meridian prefetch: no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME\n");
+        return 2;
+    }
+    g_interrupted = 0;
+    return run_prefetch(&a);
+}
