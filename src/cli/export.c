@@ -180,9 +180,9 @@ static int run_export(const ex_args *a)
                             "browse or prefetch it first\n", a->o.source.id, a->area.zmin, a->area.zmax);
         return 1;
     }
-    printf("export: %" PRIu64 " tiles (%.1f MB) at zoom %d-%d written to %s; %" PRIu64
+    printf("export: %" PRIu64 " tiles (%.1f kB) at zoom %d-%d written to %s; %" PRIu64
            " tiles of the area were not cached%s\n",
-           k.tiles, (double)k.bytes / 1e6, k.zmin, k.zmax, a->out, k.missing + k.empty,
+           k.tiles, (double)k.bytes / 1e3, k.zmin, k.zmax, a->out, k.missing + k.empty,
            k.empty ? " or empty" : "");
     return 0;
 }
