@@ -53,8 +53,8 @@ set(CPACK_PACKAGE_VENDOR "The Meridian developers")
 set(CPACK_PACKAGE_CONTACT "The Meridian developers <meridian@users.noreply.github.com>")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "fast desktop viewer for slippy-map raster tiles")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "fast desktop viewer for slippy-map raster tiles
-Meridian shows maps made of raster tiles, such as those of OpenStreetMap,
+# The summary is the Description's first line; this is the long text after it.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Meridian shows maps made of raster tiles, such as those of OpenStreetMap,
 in a window that stays fluid while tiles stream in. Tiles are loaded with
 per-host connection and rate limits, kept in a disk cache in MBTiles layout
 (with an offline mode) and drawn with OpenGL.

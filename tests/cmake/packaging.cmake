@@ -19,3 +19,7 @@ add_test(NAME packaging_install
 set_tests_properties(packaging_validate packaging_cli packaging_man PROPERTIES TIMEOUT 120 LABELS packaging)
 set_tests_properties(packaging_install PROPERTIES TIMEOUT 300 LABELS "packaging;gui")
 set_tests_properties(packaging_cli packaging_man packaging_install PROPERTIES ENVIRONMENT "${MER_PKG_ENV}")
+# Makes the .deb from this build tree into a temporary directory and checks it.
+add_test(NAME packaging_deb
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_deb.sh ${CMAKE_CPACK_COMMAND} ${PROJECT_BINARY_DIR} ${PROJECT_VERSION})
+set_tests_properties(packaging_deb PROPERTIES TIMEOUT 300 LABELS packaging ENVIRONMENT "${MER_PKG_ENV}")
