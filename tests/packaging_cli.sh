@@ -40,6 +40,10 @@ printf '[source.other]\nurl = https://other.example.org/{z}/{x}/{y}.png\n' >"$tm
 out=$(timeout 30 "$bin" --config "$tmp/other.conf" --list-sources 2>&1)
 grep -q other <<<"$out" && ! grep -q mytopo <<<"$out" && ok "--config FILE" || bad "--config FILE: $out"
 
+# A geo: link asking for more zoom than the source has opens at its deepest zoom.
+out=$(timeout 30 "$bin" --source opentopomap 'geo:48.8584,2.2945?z=21' --list-sources 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "geo: z beyond the source's maximum is clamped" || bad "geo: with z=21 on opentopomap: exit $rc: $out"
+
 expect2() { # needle args...
     local needle=$1; shift
     local err rc

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -169,6 +170,29 @@ static void test_invalid(void **state)
     expect_bad("geo:0,0?q=95,0", "latitude");
 }
 
+/* The same double as strtod (the nearest one), not merely a close one. */
+static void test_exact_values(void **state)
+{
+    (void)state;
+    static const char *const nums[] = {"48.8584", "2.2945", "-33.8568", "151.2153", "0.1", "0.3",
+                                       "89.999999999", "-179.123456789012", "12.3456789012345678901",
+                                       "0.000000000000000000001", "000000000000000000042.5", "7"};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        char uri[128];
+        double want = strtod(nums[i], NULL);
+        snprintf(uri, sizeof uri, "geo:0,%s", nums[i]);
+        mer_geo g = parse_ok(uri);
+        if (g.lon != want)
+            fail_msg("longitude %s parsed as %.17g, strtod gives %.17g", nums[i], g.lon, want);
+        if (fabs(want) <= 90.0) {
+            snprintf(uri, sizeof uri, "geo:%s,0", nums[i]);
+            g = parse_ok(uri);
+            if (g.lat != want)
+                fail_msg("latitude %s parsed as %.17g, strtod gives %.17g", nums[i], g.lat, want);
+        }
+    }
+}
+
 static void test_null_and_small_buffers(void **state)
 {
     (void)state;
@@ -186,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_rfc_examples),
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_exact_values),
         cmocka_unit_test(test_null_and_small_buffers),
     };
     return cmocka_run_group_tests_name("geo", tests, NULL, NULL);

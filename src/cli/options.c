@@ -338,7 +338,8 @@ mer_opt_status mer_options_finish(mer_options *o, char *err, size_t len)
         o->lon = g.lon;
         o->have_lat = o->have_lon = true;
         if (g.have_zoom) {
-            o->zoom = g.zoom;
+            /* A link made for another map may ask for more zoom than this source has. */
+            o->zoom = fmin(g.zoom, (double)o->source.max_zoom);
             o->have_zoom = true;
         }
     }

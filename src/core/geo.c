@@ -1,6 +1,8 @@
 #include "core/geo.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -20,33 +22,43 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/* RFC 5870 num = [ "-" ] 1*DIGIT [ "." 1*DIGIT ]. Parsed by hand rather than
- * with strtod, which also takes whitespace, "+", exponents, hex and "inf", and
- * depends on the locale's decimal point. Advances *p past the number. */
+/* RFC 5870 num = [ "-" ] 1*DIGIT [ "." 1*DIGIT ]. The syntax is checked by
+ * hand because strtod also takes whitespace, "+", exponents, hex and "inf".
+ * The value: digits / 10^fraction_digits is one correctly rounded division
+ * (the same double strtod gives) while both are exact doubles, which covers
+ * every coordinate anyone writes; longer numbers go to strtod. Advances *p. */
 static bool scan_num(const char **p, bool allow_minus, double *out)
 {
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15};
     const char *s = *p;
-    double sign = 1.0, v = 0.0, scale = 1.0;
-    if (*s == '-' && allow_minus) {
-        sign = -1.0;
+    bool neg = *s == '-' && allow_minus;
+    if (neg)
         s++;
-    }
     if (!is_digit(*s))
         return false;
-    for (; is_digit(*s); s++)
-        v = v * 10.0 + (*s - '0');
+    unsigned long long mant = 0;
+    int digits = 0, frac = 0;
+    for (; is_digit(*s); s++, digits++)
+        mant = digits < 19 ? mant * 10 + (unsigned)(*s - '0') : mant;
     if (*s == '.') {
         s++;
         if (!is_digit(*s))
             return false;
-        for (; is_digit(*s); s++) {
-            scale /= 10.0;
-            v += (*s - '0') * scale;
-        }
+        for (; is_digit(*s); s++, digits++, frac++)
+            mant = digits < 19 ? mant * 10 + (unsigned)(*s - '0') : mant;
     }
     if (s - *p > NUM_MAX_CHARS)
         return false;
-    *out = sign * v;
+    double v;
+    if (digits <= 15) {
+        v = (double)mant / pow10[frac];
+    } else {
+        char buf[NUM_MAX_CHARS + 1];
+        snprintf(buf, sizeof buf, "%.*s", (int)(s - *p), *p);
+        v = fabs(strtod(buf, NULL));
+    }
+    *out = neg ? -v : v;
     *p = s;
     return true;
 }
