@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
+#endif
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -170,8 +173,10 @@ static void do_uploads(mer_app *a, int *uploads, double *ms)
 static void step_animations(mer_app *a, double now)
 {
     double dt = now - a->anim_t;
-    if (dt < 0 || dt > 0.25 || !animating(a))
-        dt = animating(a) ? 1.0 / 60.0 : 0;
+    if (dt < 0 || !animating(a))
+        dt = 0; /* started after this frame's clock was read */
+    else if (dt > 0.25)
+        dt = 1.0 / 60.0; /* after a stall, step as one frame rather than jump */
     a->anim_t = now;
     mer_fling_step(&a->fling, &a->cam, dt);
     mer_zoom_anim_step(&a->zanim, &a->cam, dt);
@@ -508,8 +513,22 @@ static void write_stats(mer_app *a)
     free(lj);
 }
 
+/* LeakSanitizer reports at exit, after SDL has unloaded the GL driver, and
+ * cannot name the library of leaks made inside it; keeping Mesa's modules
+ * loaded lets tests/lsan.supp suppress them by library name. */
+static void keep_gl_driver_loaded(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    static const char *const libs[] = {"libGLX_mesa.so.0", "swrast_dri.so", "libgallium_dri.so",
+                                       "/usr/lib/x86_64-linux-gnu/dri/swrast_dri.so", "libLLVM-15.so.1"};
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
+        dlopen(libs[i], RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+#endif
+}
+
 static void teardown(mer_app *a)
 {
+    keep_gl_driver_loaded();
     /* The loader first: its threads call on_ready, which needs SDL. */
     mer_loader_destroy(a->loader);
     a->loader = NULL;

@@ -17,6 +17,7 @@
  * stood still for 60 ms before release does not fling. */
 #define FLING_WINDOW_S 0.1
 #define FLING_STILL_S 0.06
+#define FLING_SLOW_WINDOW_S 0.4
 
 static void add_sample(mer_app *a, double t, double x, double y)
 {
@@ -36,9 +37,13 @@ static void release_velocity(const mer_app *a, double now, double *vx, double *v
     const drag_sample *last = &a->samples[a->n_samples - 1];
     if (now - last->t > FLING_STILL_S)
         return;
-    const drag_sample *first = last;
-    for (int i = a->n_samples - 1; i >= 0 && last->t - a->samples[i].t <= FLING_WINDOW_S; i--)
-        first = &a->samples[i];
+    int i = a->n_samples - 1;
+    while (i > 0 && last->t - a->samples[i - 1].t <= FLING_WINDOW_S)
+        i--;
+    /* Slow frames may leave one sample in the window: use the one before it. */
+    if (i == a->n_samples - 1 && last->t - a->samples[i - 1].t <= FLING_SLOW_WINDOW_S)
+        i--;
+    const drag_sample *first = &a->samples[i];
     double dt = last->t - first->t;
     if (dt < 0.008)
         return;

@@ -155,13 +155,17 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
         double p = ms > 0 ? el * 1000.0 / ms : 1.0;
         if (p > 1)
             p = 1;
+        if (a->sc_phase == 1) /* released: done once the app has seen it */
+            return !a->dragging;
         push_motion(a, c->a[0] + c->a[2] * p, c->a[1] + c->a[3] * p);
         if (p < 1) {
             *wait_ms = 0;
             return false;
         }
         push_mouse_button((int)lround(c->a[0] + c->a[2]), (int)lround(c->a[1] + c->a[3]), false);
-        return true;
+        a->sc_phase = 1;
+        *wait_ms = 0;
+        return false;
     }
     case MER_SC_SCREENSHOT:
         if (!a->shot_done)
@@ -194,8 +198,11 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
 
 static void finish(mer_app *a, const mer_script_cmd *c, double el)
 {
+    double view[3];
+    mer_camera_get_lonlat(&a->cam, &view[1], &view[0]);
+    view[2] = a->cam.zoom;
     mer_stats_script_line(a->stats, c->line, mer_script_op_name(c->op),
-                          mer_stats_frames(a->stats) - a->sc_frames0, el * 1000.0);
+                          mer_stats_frames(a->stats) - a->sc_frames0, el * 1000.0, view);
     a->sc_idx++;
     a->sc_started = false;
 }
@@ -211,6 +218,7 @@ int mer_runner_step(mer_app *a)
         double now = mer_app_now();
         if (!a->sc_started) {
             a->sc_started = true;
+            a->sc_phase = 0;
             a->sc_t0 = now;
             a->sc_frames0 = mer_stats_frames(a->stats);
             if (start(a, c)) {

@@ -14,6 +14,7 @@ typedef struct line_rec {
     char cmd[16];
     uint64_t frames;
     double ms;
+    double view[3];
 } line_rec;
 
 struct mer_stats {
@@ -114,7 +115,8 @@ double mer_stats_frame_pct(mer_stats *s, double pct)
     return v;
 }
 
-void mer_stats_script_line(mer_stats *s, int line, const char *cmd, uint64_t frames, double ms)
+void mer_stats_script_line(mer_stats *s, int line, const char *cmd, uint64_t frames, double ms,
+                           const double view[3])
 {
     if (s->n_lines >= MAX_LINES)
         return;
@@ -128,6 +130,7 @@ void mer_stats_script_line(mer_stats *s, int line, const char *cmd, uint64_t fra
     snprintf(r->cmd, sizeof r->cmd, "%s", cmd);
     r->frames = frames;
     r->ms = ms;
+    memcpy(r->view, view, sizeof r->view);
 }
 
 static double avg(uint64_t total, uint64_t frames)
@@ -156,8 +159,10 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
         fprintf(f, "  %s,\n", extra_json);
     fprintf(f, "  \"script\": [");
     for (size_t i = 0; i < s->n_lines; i++)
-        fprintf(f, "%s\n    {\"line\": %d, \"cmd\": \"%s\", \"frames\": %llu, \"ms\": %.1f}", i ? "," : "",
-                s->lines[i].line, s->lines[i].cmd, (unsigned long long)s->lines[i].frames, s->lines[i].ms);
+        fprintf(f, "%s\n    {\"line\": %d, \"cmd\": \"%s\", \"frames\": %llu, \"ms\": %.1f, "
+                "\"lat\": %.9f, \"lon\": %.9f, \"zoom\": %.6f}",
+                i ? "," : "", s->lines[i].line, s->lines[i].cmd, (unsigned long long)s->lines[i].frames,
+                s->lines[i].ms, s->lines[i].view[0], s->lines[i].view[1], s->lines[i].view[2]);
     fprintf(f, "%s],\n", s->n_lines ? "\n  " : "");
     fprintf(f, "  \"loader\": %s\n}\n", loader_json && *loader_json ? loader_json : "null");
     return !ferror(f);

@@ -26,7 +26,9 @@ uint64_t mer_stats_frames(const mer_stats *s);
 double mer_stats_frame_pct(mer_stats *s, double pct);
 
 /* Script trace: which line ran and how many frames it rendered. */
-void mer_stats_script_line(mer_stats *s, int line, const char *cmd, uint64_t frames, double ms);
+/* view: lat, lon, zoom after the line ran. */
+void mer_stats_script_line(mer_stats *s, int line, const char *cmd, uint64_t frames, double ms,
+                           const double view[3]);
 
 /* Writes the JSON document; loader_json is an object (may be NULL). */
 bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char *extra_json);

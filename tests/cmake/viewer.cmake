@@ -1,0 +1,13 @@
+# Viewer tests (src/ui). test_viewer runs the meridian binary under the
+# display that scripts/test provides with xvfb-run, against meridian-tilesim.
+if(TARGET meridian_ui AND TARGET meridian-tilesim)
+  mer_add_unit_test(viewer_camera LIBS meridian_ui)
+  mer_add_unit_test(viewer TIMEOUT 600
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/viewer_driver.c
+            ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
+            ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c)
+  add_dependencies(test_viewer meridian meridian-tilesim)
+  set_property(TEST viewer APPEND PROPERTY ENVIRONMENT
+    "SDL_VIDEODRIVER=x11" "LIBGL_ALWAYS_SOFTWARE=1" "SDL_AUDIODRIVER=dummy")
+  set_property(TEST viewer APPEND PROPERTY LABELS gui)
+endif()

@@ -1,0 +1,304 @@
+/* GUI tests of the viewer: the meridian binary in scripted mode under Xvfb,
+ * against meridian-tilesim, checked by the tile codes in its screenshots and
+ * by its --stats JSON. Skipped when there is no display (scripts/test runs the
+ * suite inside xvfb-run). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support/test_server.h"
+#include "support/tile_code.h"
+#include "viewer_driver.h"
+
+#define RUN_TIMEOUT_S 150
+
+static mer_test_server g_srv;
+static char g_src[128];
+
+static int setup_server(void **state)
+{
+    (void)state;
+    if (!vd_have_display())
+        return 0;
+    if (!mer_test_server_start(&g_srv, NULL))
+        return -1;
+    snprintf(g_src, sizeof g_src, "%s/{z}/{x}/{y}.png", g_srv.base_url);
+    return 0;
+}
+
+static int teardown_server(void **state)
+{
+    (void)state;
+    if (g_srv.pid > 0)
+        mer_test_server_stop(&g_srv);
+    return 0;
+}
+
+#define NEED_DISPLAY()                                          \
+    do {                                                        \
+        if (!vd_have_display()) {                               \
+            fprintf(stderr, "no DISPLAY: run under xvfb-run\n"); \
+            skip();                                             \
+        }                                                       \
+    } while (0)
+
+/* Runs a script with the view centred on the north-west corner of tile
+ * (z, cx, cy), at w x h. */
+static void run_at(vd_run *r, const char *script, int z, double cx, double cy, const char *size)
+{
+    char lat[64], lon[64], zs[16];
+    vd_corner(z, cx, cy, lat, lon, sizeof lat);
+    snprintf(zs, sizeof zs, "%d", z);
+    const char *args[] = {"--source", g_src, "--max-concurrent", "8", "--rate", "0", "--size", size,
+                          "--lat", lat, "--lon", lon, "--zoom", zs, NULL};
+    assert_true(vd_run_script(r, script, args, RUN_TIMEOUT_S));
+}
+
+static void expect_tile(const vd_image *img, int x0, int y0, int z, int x, int y)
+{
+    mer_tile_id id;
+    if (!vd_decode(img, x0, y0, &id))
+        fail_msg("no tile code at (%d, %d); expected %d/%d/%d", x0, y0, z, x, y);
+    if (id.z != z || id.x != x || id.y != y)
+        fail_msg("at (%d, %d): tile %d/%d/%d, expected %d/%d/%d", x0, y0, id.z, id.x, id.y, z, x, y);
+}
+
+static void load(const vd_run *r, const char *name, vd_image *img)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    if (!vd_load_png(path, img))
+        fail_msg("cannot read screenshot %s", path);
+}
+
+/* After wait-idle every tile is where the tile math says: view centred on
+ * the corner of 4/8/5 at 768x512, so corners fall on x = 128, 384, 640 and
+ * y = 0, 256. */
+static void test_tiles_in_place(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, "key h\nwait-idle 60000\nscreenshot @/a.png\n", 4, 8, 5, "768x512");
+    assert_int_equal(r.status, 0);
+    vd_image img;
+    load(&r, "a.png", &img);
+    assert_int_equal(img.w, 768);
+    assert_int_equal(img.h, 512);
+    for (int ty = 4; ty <= 5; ty++)
+        for (int tx = 7; tx <= 9; tx++)
+            expect_tile(&img, 384 + (tx - 8) * 256, 256 + (ty - 5) * 256, 4, tx, ty);
+    assert_int_equal(vd_count_placeholder(&img, 0, 0, img.w, img.h - 40), 0);
+    assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
+    vd_image_free(&img);
+}
+
+/* The world wraps east-west: centred on the antimeridian, tile x = 7 is
+ * left of the centre and x = 0 right of it. */
+static void test_wraps_east_west(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, "key h\nwait-idle 60000\nscreenshot @/w.png\n", 3, 8, 3, "768x512");
+    assert_int_equal(r.status, 0);
+    vd_image img;
+    load(&r, "w.png", &img);
+    expect_tile(&img, 128, 256, 3, 7, 3);
+    expect_tile(&img, 384, 256, 3, 0, 3);
+    expect_tile(&img, 640, 256, 3, 1, 3);
+    vd_image_free(&img);
+}
+
+/* Directly after a zoom step (no time for new tiles) the map shows the loaded
+ * ancestors, scaled: no placeholder pixel, and 5/16/11 readable at twice its
+ * size. A jump to a far area in the same run does show the placeholder, which
+ * proves the check can fail. */
+static void test_zoom_step_shows_ancestors(void **state)
+{
+    NEED_DISPLAY();
+    char far_lat[64], far_lon[64], script[512];
+    vd_corner(5, 3, 20, far_lat, far_lon, sizeof far_lat);
+    snprintf(script, sizeof script,
+             "key h\nwait-idle 60000\nzoom-at 384 256 1\nscreenshot @/zoom.png\n"
+             "goto %s %s 5\nscreenshot @/far.png\n",
+             far_lat, far_lon);
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, script, 5, 16, 11, "768x512");
+    assert_int_equal(r.status, 0);
+    vd_image zoom, far;
+    load(&r, "zoom.png", &zoom);
+    load(&r, "far.png", &far);
+    assert_int_equal(vd_count_placeholder(&zoom, 0, 0, zoom.w, zoom.h - 40), 0);
+    mer_tile_id id;
+    assert_true(mer_test_decode_tile_id(zoom.rgba, zoom.w, zoom.h, zoom.w, 384, 256, 2.0, &id));
+    assert_int_equal(id.z, 5);
+    assert_int_equal(id.x, 16);
+    assert_int_equal(id.y, 11);
+    long n = vd_count_placeholder(&far, 0, 0, far.w, far.h - 40);
+    assert_true(n > (long)far.w * (far.h - 40) / 2);
+    vd_image_free(&zoom);
+    vd_image_free(&far);
+}
+
+/* "pan 37 -23" moves every map pixel by exactly (37, -23). */
+static void test_pan_moves_pixels(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, "key h\nwait-idle 60000\nscreenshot @/a.png\npan 37 -23\nwait-idle 60000\nscreenshot @/b.png\n",
+           4, 8, 5, "768x512");
+    assert_int_equal(r.status, 0);
+    vd_image a, b;
+    load(&r, "a.png", &a);
+    load(&r, "b.png", &b);
+    expect_tile(&b, 384 + 37, 256 - 23, 4, 8, 5);
+    expect_tile(&b, 128 + 37, 256 - 23, 4, 7, 5);
+    long same = 0, total = 0;
+    for (int y = 30; y < a.h - 40; y += 3) {
+        for (int x = 0; x + 37 < a.w; x += 3) {
+            const uint8_t *p = vd_px(&a, x, y), *q = vd_px(&b, x + 37, y - 23);
+            total++;
+            same += abs(p[0] - q[0]) <= 2 && abs(p[1] - q[1]) <= 2 && abs(p[2] - q[2]) <= 2;
+        }
+    }
+    assert_true(total > 10000);
+    if (same < total * 99 / 100)
+        fail_msg("only %ld of %ld pixels moved by (37, -23)", same, total);
+    vd_image_free(&a);
+    vd_image_free(&b);
+}
+
+/* A fast drag released while moving keeps gliding: the view moves further
+ * west during the sleep after the release, and frames are drawn meanwhile. */
+static void test_fling_keeps_moving(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, "key h\nwait-idle 60000\ndrag 200 250 240 0 200\nsleep 800\n", 4, 8, 5, "768x512");
+    assert_int_equal(r.status, 0);
+    const char *l2 = vd_json_line(r.stats, 2), *l3 = vd_json_line(r.stats, 3), *l4 = vd_json_line(r.stats, 4);
+    assert_non_null(l2);
+    assert_non_null(l3);
+    assert_non_null(l4);
+    double lon2 = vd_json_num(l2, NULL, "lon"), lon3 = vd_json_num(l3, NULL, "lon");
+    double lon4 = vd_json_num(l4, NULL, "lon");
+    double px_per_deg = 256.0 * 16 / 360.0;
+    double dragged = (lon2 - lon3) * px_per_deg, glided = (lon3 - lon4) * px_per_deg;
+    fprintf(stderr, "dragged %.1f px, glided %.1f px after release\n", dragged, glided);
+    /* The drag itself (plus at most one frame of glide after the release). */
+    assert_true(dragged > 238 && dragged < 300);
+    assert_true(glided > 40);
+    assert_true(vd_json_num(l4, NULL, "frames") > 2);
+}
+
+/* Growing the window fills the new area with the right tiles. */
+static void test_resize_fills(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, "key h\nwait-idle 60000\nresize 900 640\nwait-idle 60000\nscreenshot @/r.png\n", 4, 8, 5,
+           "640x480");
+    assert_int_equal(r.status, 0);
+    vd_image img;
+    load(&r, "r.png", &img);
+    assert_int_equal(img.w, 900);
+    assert_int_equal(img.h, 640);
+    assert_int_equal(vd_count_placeholder(&img, 0, 0, img.w, img.h - 40), 0);
+    expect_tile(&img, 450 + 256, 320, 4, 9, 5);
+    expect_tile(&img, 450 - 256, 320 + 256, 4, 7, 6);
+    vd_image_free(&img);
+}
+
+/* Once idle, nothing is drawn: a 1.5 s sleep renders zero frames. */
+static void test_idle_renders_nothing(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, "wait-idle 60000\nsleep 1500\nquit\n", 4, 8, 5, "640x480");
+    assert_int_equal(r.status, 0);
+    const char *l1 = vd_json_line(r.stats, 1), *l2 = vd_json_line(r.stats, 2);
+    assert_non_null(l1);
+    assert_non_null(l2);
+    assert_true(vd_json_num(l1, NULL, "frames") >= 1);
+    assert_true(vd_json_num(l2, NULL, "frames") == 0);
+    assert_true(vd_json_num(l2, NULL, "ms") >= 1500);
+}
+
+/* The last view is saved at exit and restored without --lat/--lon/--zoom. */
+static void test_restores_last_view(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *a1[] = {"--source", g_src, "--lat", "51.5", "--lon", "-0.12", "--zoom", "6.5", NULL};
+    assert_true(vd_run_script(&r, "quit\n", a1, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    const char *a2[] = {"--source", g_src, NULL};
+    assert_true(vd_run_script(&r, "quit\n", a2, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    assert_true(fabs(vd_json_num(r.stats, "\"view\"", "zoom") - 6.5) < 1e-6);
+    assert_true(fabs(vd_json_num(r.stats, "\"view\"", "lat") - 51.5) < 1e-6);
+    assert_true(fabs(vd_json_num(r.stats, "\"view\"", "lon") + 0.12) < 1e-6);
+}
+
+/* Bad script lines fail before the window opens, naming the line. */
+static void test_bad_script_lines(void **state)
+{
+    NEED_DISPLAY();
+    static const struct {
+        const char *script;
+        const char *where, *what;
+    } cases[] = {
+        {"wait-idle\nfrobnicate 1\n", "script.txt:2:", "frobnicate"},
+        {"pan 10\n", "script.txt:1:", "usage: pan DX DY"},
+        {"# comment\n\ngoto 100 0 3\n", "script.txt:3:", "LAT"},
+        {"screenshot out.jpg\n", "script.txt:1:", ".png"},
+        {"key NoSuchKey\n", "script.txt:1:", "NoSuchKey"},
+        {"sleep -5\n", "script.txt:1:", "MS"},
+        {"zoom-at 1 2 abc\n", "script.txt:1:", "DZ"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vd_run r;
+        assert_true(vd_prepare(&r));
+        const char *args[] = {"--source", g_src, NULL};
+        assert_true(vd_run_script(&r, cases[i].script, args, RUN_TIMEOUT_S));
+        assert_int_equal(r.status, 2);
+        if (!strstr(r.err, cases[i].where) || !strstr(r.err, cases[i].what))
+            fail_msg("case %zu: stderr lacks '%s' / '%s': %s", i, cases[i].where, cases[i].what, r.err);
+    }
+    /* A command that fails while running names its line too, with status 1. */
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--source", g_src, NULL};
+    assert_true(vd_run_script(&r, "key h\nscreenshot /nonexistent-dir/x.png\nquit\n", args, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "script.txt:2:"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_script_lines),
+        cmocka_unit_test(test_tiles_in_place),
+        cmocka_unit_test(test_wraps_east_west),
+        cmocka_unit_test(test_zoom_step_shows_ancestors),
+        cmocka_unit_test(test_pan_moves_pixels),
+        cmocka_unit_test(test_fling_keeps_moving),
+        cmocka_unit_test(test_resize_fills),
+        cmocka_unit_test(test_idle_renders_nothing),
+        cmocka_unit_test(test_restores_last_view),
+    };
+    return cmocka_run_group_tests(tests, setup_server, teardown_server);
+}

@@ -1,0 +1,216 @@
+#include "viewer_driver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+
+#include "support/tile_code.h"
+
+extern char **environ;
+
+bool vd_have_display(void)
+{
+    const char *d = getenv("DISPLAY");
+    return d && *d;
+}
+
+bool vd_prepare(vd_run *r)
+{
+    memset(r, 0, sizeof *r);
+    r->status = -1;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(r->dir, sizeof r->dir, "%s/mer-viewer-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    return mkdtemp(r->dir) != NULL;
+}
+
+static bool write_script(const vd_run *r, const char *script, char *path, size_t len)
+{
+    snprintf(path, len, "%s/script.txt", r->dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    for (const char *p = script; *p; p++) {
+        if (*p == '@')
+            fputs(r->dir, f);
+        else
+            fputc(*p, f);
+    }
+    return fclose(f) == 0;
+}
+
+static void read_file(const char *path, char *out, size_t len)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = '\0';
+    fclose(f);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits for the child with a deadline; kills it past the deadline. */
+static int wait_child(pid_t pid, int timeout_s)
+{
+    double end = now_s() + timeout_s;
+    int st = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        if (w < 0 && errno != EINTR)
+            return -1;
+        if (now_s() > end) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+bool vd_run_script(vd_run *r, const char *script, const char *const *args, int timeout_s)
+{
+    char script_path[512], stats_path[512], err_path[512], bin[512], state[512], cache[512];
+    if (!write_script(r, script, script_path, sizeof script_path))
+        return false;
+    snprintf(stats_path, sizeof stats_path, "%s/stats.json", r->dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", r->dir);
+    snprintf(state, sizeof state, "%s/state", r->dir);
+    snprintf(cache, sizeof cache, "%s/cache", r->dir);
+    const char *bd = getenv("MER_BUILD_DIR");
+    snprintf(bin, sizeof bin, "%s/meridian", bd ? bd : ".");
+    /* Each run starts with no saved view and an empty disk cache. */
+    setenv("XDG_STATE_HOME", state, 1);
+    setenv("XDG_CACHE_HOME", cache, 1);
+    setenv("SDL_VIDEODRIVER", "x11", 0);
+    setenv("LIBGL_ALWAYS_SOFTWARE", "1", 0);
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = bin;
+    argv[n++] = "--no-config";
+    argv[n++] = "--script";
+    argv[n++] = script_path;
+    argv[n++] = "--stats";
+    argv[n++] = stats_path;
+    for (int i = 0; args && args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int rc = posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return false;
+    r->status = wait_child(pid, timeout_s);
+    read_file(stats_path, r->stats, sizeof r->stats);
+    read_file(err_path, r->err, sizeof r->err);
+    if (r->status != 0)
+        fprintf(stderr, "meridian exited with %d; stderr:\n%s\n", r->status, r->err);
+    return true;
+}
+
+bool vd_load_png(const char *path, vd_image *img)
+{
+    memset(img, 0, sizeof *img);
+    SDL_Surface *s = IMG_Load(path);
+    if (!s)
+        return false;
+    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ABGR8888, 0); /* bytes R,G,B,A */
+    SDL_FreeSurface(s);
+    if (!c)
+        return false;
+    img->w = c->w;
+    img->h = c->h;
+    img->rgba = malloc((size_t)c->w * (size_t)c->h * 4);
+    if (img->rgba)
+        for (int y = 0; y < c->h; y++)
+            memcpy(img->rgba + (size_t)y * (size_t)c->w * 4, (uint8_t *)c->pixels + (size_t)y * (size_t)c->pitch,
+                   (size_t)c->w * 4);
+    SDL_FreeSurface(c);
+    return img->rgba != NULL;
+}
+
+void vd_image_free(vd_image *img)
+{
+    free(img->rgba);
+    img->rgba = NULL;
+}
+
+const uint8_t *vd_px(const vd_image *img, int x, int y)
+{
+    return img->rgba + ((size_t)y * (size_t)img->w + (size_t)x) * 4;
+}
+
+bool vd_decode(const vd_image *img, int x0, int y0, mer_tile_id *out)
+{
+    return mer_test_decode_tile_id(img->rgba, img->w, img->h, img->w, x0, y0, 1.0, out);
+}
+
+static bool near(const uint8_t *p, int r, int g, int b)
+{
+    return abs(p[0] - r) <= 1 && abs(p[1] - g) <= 1 && abs(p[2] - b) <= 1;
+}
+
+long vd_count_placeholder(const vd_image *img, int x0, int y0, int x1, int y1)
+{
+    long n = 0;
+    for (int y = y0; y < y1 && y < img->h; y++)
+        for (int x = x0; x < x1 && x < img->w; x++) {
+            const uint8_t *p = vd_px(img, x, y);
+            /* The two greys of shaders/tile.frag's placeholder checkerboard. */
+            if (near(p, 217, 215, 209) || near(p, 204, 202, 196))
+                n++;
+        }
+    return n;
+}
+
+double vd_json_num(const char *json, const char *after, const char *key)
+{
+    const char *p = after ? strstr(json, after) : json;
+    if (!p)
+        return NAN;
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    p = strstr(p, pat);
+    if (!p)
+        return NAN;
+    return strtod(p + strlen(pat), NULL);
+}
+
+const char *vd_json_line(const char *json, int n)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "{\"line\": %d,", n);
+    return strstr(json, pat);
+}
+
+void vd_corner(int z, double x, double y, char *lat, char *lon, size_t len)
+{
+    double n = exp2(z), lo, la;
+    mer_world_to_lonlat(x / n, y / n, &lo, &la);
+    snprintf(lat, len, "%.12f", la);
+    snprintf(lon, len, "%.12f", lo);
+}
