@@ -69,11 +69,12 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE https://github.com/meridian-map/meridian)
 # Library dependencies computed by dpkg-shlibdeps from the binaries.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# SDL2 loads libGL at run time (dlopen), so shlibdeps cannot see it; the Mesa
-# drivers make it work on any machine, llvmpipe included. https needs the CA
+# SDL2 loads libGL at run time (dlopen), so shlibdeps cannot see it, and
+# libsdl2 does not depend on it. libgl1 brings Mesa's GLX (and its drivers,
+# llvmpipe included) unless another vendor's is there. https needs the CA
 # certificates for TLS verification.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libgl1, libgl1-mesa-dri")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libgl1")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates, libgl1-mesa-dri")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # meridian_<version>_<arch>.deb
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
