@@ -38,6 +38,9 @@ for lib in libc6 libcurl4 libsdl2-2.0-0 libsqlite3-0 libinih1 libepoxy0; do
     grep -qE "(^|, )$lib \(>= " <<<"$deps" && ok "Depends on $lib (shlibdeps)" || bad "Depends lacks $lib: $deps"
 done
 
+# SDL2 dlopens libGL: a dependency shlibdeps cannot see.
+grep -qE "(^|, )libgl1(,|$| )" <<<"$deps" && ok "Depends on libgl1" || bad "Depends lacks libgl1: $deps"
+
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 id=io.github.meridian_map.Meridian
 for f in ./usr/bin/meridian ./usr/share/man/man1/meridian.1.gz ./usr/share/applications/$id.desktop \
