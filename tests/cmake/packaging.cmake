@@ -23,3 +23,9 @@ set_tests_properties(packaging_cli packaging_man packaging_install PROPERTIES EN
 add_test(NAME packaging_deb
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_deb.sh ${CMAKE_CPACK_COMMAND} ${PROJECT_BINARY_DIR} ${PROJECT_VERSION})
 set_tests_properties(packaging_deb PROPERTIES TIMEOUT 300 LABELS packaging ENVIRONMENT "${MER_PKG_ENV}")
+# libcurl's proxy variables reach the loader (two local tile servers as proxy and origin).
+if(TARGET meridian-tilesim)
+  add_test(NAME packaging_proxy COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_proxy.sh
+    $<TARGET_FILE:meridian> $<TARGET_FILE:meridian-tilesim>)
+  set_tests_properties(packaging_proxy PROPERTIES TIMEOUT 200 LABELS packaging ENVIRONMENT "${MER_PKG_ENV}")
+endif()
