@@ -172,6 +172,8 @@ static void test_round_trip(void **state)
     mer_cache_entry_free(&e);
 
     mer_tile_id other = {5, 1, 1};
+    mer_cache_meta ns = {.expires = MER_CACHE_NO_STORE};
+    assert_true(mer_cache_put(c, other, data, sizeof data, &ns)); /* no-store: not kept */
     assert_int_equal(mer_cache_get(c, other, &e), MER_CACHE_MISS);
     mer_tile_id bad = {3, 9, 0};
     assert_int_equal(mer_cache_get(c, bad, &e), MER_CACHE_MISS);

@@ -210,6 +210,8 @@ bool mer_cache_put(mer_cache *c, mer_tile_id t, const uint8_t *data, size_t len,
 {
     if (!c || !c->usable || !mer_tile_valid(t) || len > MER_CACHE_MAX_TILE_BYTES)
         return false;
+    if (meta && meta->expires == MER_CACHE_NO_STORE)
+        return true; /* Cache-Control: no-store: honoured by not storing */
     bool empty = !data || !len || (meta && meta->empty);
     if (empty && !c->side_table)
         return true; /* a standalone MBTiles file has no notion of a cached 404 */
