@@ -50,6 +50,7 @@ typedef struct mer_app {
     int dw, dh;
     double home_lat, home_lon, home_zoom;
     double anim_t;          /* last animation step, seconds */
+    double t_start, startup_ms;
 
     /* Input. */
     bool dragging;

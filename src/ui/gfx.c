@@ -15,11 +15,23 @@
 #define TAG "gfx"
 #define SHADER_MAX_BYTES (256 * 1024)
 
-struct mer_gfx {
-    GLuint prog, vao, vbo;
+/* One program per fragment shader; uniforms by name. */
+typedef struct prog {
+    GLuint id;
     GLint u_proj, u_rect, u_uv, u_tex, u_mode, u_alpha, u_color;
-    int mode;  /* last u_mode set, to skip redundant uniform calls */
-    GLuint tex; /* last bound texture */
+} prog;
+
+struct mer_gfx {
+    prog tile, ui;
+    GLuint vao, vbo;
+    GLuint samp_linear, samp_nearest;
+    /* Current state, to skip redundant GL calls (llvmpipe validates state on
+     * every change). */
+    const prog *cur;
+    int mode;
+    GLuint tex, samp;
+    int blend;
+    float alpha;
 };
 
 static GLuint compile(GLenum type, const char *rel, char *err, size_t len)
@@ -51,15 +63,15 @@ static GLuint compile(GLenum type, const char *rel, char *err, size_t len)
     return s;
 }
 
-static GLuint link_program(char *err, size_t len)
+static bool link_program(prog *out, const char *vert, const char *frag, char *err, size_t len)
 {
-    GLuint vs = compile(GL_VERTEX_SHADER, "shaders/tile.vert", err, len);
+    GLuint vs = compile(GL_VERTEX_SHADER, vert, err, len);
     if (!vs)
-        return 0;
-    GLuint fs = compile(GL_FRAGMENT_SHADER, "shaders/tile.frag", err, len);
+        return false;
+    GLuint fs = compile(GL_FRAGMENT_SHADER, frag, err, len);
     if (!fs) {
         glDeleteShader(vs);
-        return 0;
+        return false;
     }
     GLuint p = glCreateProgram();
     glAttachShader(p, vs);
@@ -72,11 +84,32 @@ static GLuint link_program(char *err, size_t len)
     if (!ok) {
         char log[1024] = "";
         glGetProgramInfoLog(p, sizeof log, NULL, log);
-        snprintf(err, len, "shaders tile.vert + tile.frag failed to link: %s", log);
+        snprintf(err, len, "shaders %s + %s failed to link: %s", vert, frag, log);
         glDeleteProgram(p);
-        return 0;
+        return false;
     }
-    return p;
+    out->id = p;
+    out->u_proj = glGetUniformLocation(p, "u_proj");
+    out->u_rect = glGetUniformLocation(p, "u_rect");
+    out->u_uv = glGetUniformLocation(p, "u_uv");
+    out->u_tex = glGetUniformLocation(p, "u_tex");
+    out->u_mode = glGetUniformLocation(p, "u_mode");
+    out->u_alpha = glGetUniformLocation(p, "u_alpha");
+    out->u_color = glGetUniformLocation(p, "u_color");
+    glUseProgram(p);
+    glUniform1i(out->u_tex, 0);
+    return true;
+}
+
+static GLuint make_sampler(GLint filter)
+{
+    GLuint s;
+    glGenSamplers(1, &s);
+    glSamplerParameteri(s, GL_TEXTURE_MIN_FILTER, filter);
+    glSamplerParameteri(s, GL_TEXTURE_MAG_FILTER, filter);
+    glSamplerParameteri(s, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glSamplerParameteri(s, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    return s;
 }
 
 mer_gfx *mer_gfx_create(char *err, size_t len)
@@ -86,18 +119,13 @@ mer_gfx *mer_gfx_create(char *err, size_t len)
         snprintf(err, len, "out of memory");
         return NULL;
     }
-    g->prog = link_program(err, len);
-    if (!g->prog) {
+    if (!link_program(&g->tile, "shaders/tile.vert", "shaders/tile.frag", err, len) ||
+        !link_program(&g->ui, "shaders/tile.vert", "shaders/ui.frag", err, len)) {
+        if (g->tile.id)
+            glDeleteProgram(g->tile.id);
         free(g);
         return NULL;
     }
-    g->u_proj = glGetUniformLocation(g->prog, "u_proj");
-    g->u_rect = glGetUniformLocation(g->prog, "u_rect");
-    g->u_uv = glGetUniformLocation(g->prog, "u_uv");
-    g->u_tex = glGetUniformLocation(g->prog, "u_tex");
-    g->u_mode = glGetUniformLocation(g->prog, "u_mode");
-    g->u_alpha = glGetUniformLocation(g->prog, "u_alpha");
-    g->u_color = glGetUniformLocation(g->prog, "u_color");
     static const float quad[] = {0, 0, 1, 0, 0, 1, 1, 1};
     glGenVertexArrays(1, &g->vao);
     glBindVertexArray(g->vao);
@@ -106,9 +134,8 @@ mer_gfx *mer_gfx_create(char *err, size_t len)
     glBufferData(GL_ARRAY_BUFFER, sizeof quad, quad, GL_STATIC_DRAW);
     glEnableVertexAttribArray(0);
     glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, NULL);
-    glUseProgram(g->prog);
-    glUniform1i(g->u_tex, 0);
-    g->mode = -1;
+    g->samp_linear = make_sampler(GL_LINEAR);
+    g->samp_nearest = make_sampler(GL_NEAREST);
     return g;
 }
 
@@ -116,9 +143,12 @@ void mer_gfx_destroy(mer_gfx *g)
 {
     if (!g)
         return;
+    glDeleteSamplers(1, &g->samp_linear);
+    glDeleteSamplers(1, &g->samp_nearest);
     glDeleteBuffers(1, &g->vbo);
     glDeleteVertexArrays(1, &g->vao);
-    glDeleteProgram(g->prog);
+    glDeleteProgram(g->tile.id);
+    glDeleteProgram(g->ui.id);
     free(g);
 }
 
@@ -126,65 +156,108 @@ void mer_gfx_begin(mer_gfx *g, int dw, int dh)
 {
     glViewport(0, 0, dw, dh);
     glDisable(GL_DEPTH_TEST);
-    glEnable(GL_BLEND);
+    glDisable(GL_BLEND);
     glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
     glClearColor(0.87f, 0.87f, 0.85f, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
-    glUseProgram(g->prog);
     glBindVertexArray(g->vao);
     mat4 proj;
     glm_ortho(0.0f, (float)dw, (float)dh, 0.0f, -1.0f, 1.0f, proj);
-    glUniformMatrix4fv(g->u_proj, 1, GL_FALSE, (const float *)proj);
+    const prog *ps[2] = {&g->tile, &g->ui};
+    for (int i = 0; i < 2; i++) {
+        glUseProgram(ps[i]->id);
+        glUniformMatrix4fv(ps[i]->u_proj, 1, GL_FALSE, (const float *)proj);
+    }
+    g->cur = &g->ui;
     glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    glBindSampler(0, g->samp_linear);
     g->mode = -1;
     g->tex = 0;
-    glBindTexture(GL_TEXTURE_2D, 0);
+    g->samp = g->samp_linear;
+    g->blend = 0;
+    g->alpha = -1;
+}
+
+static void use(mer_gfx *g, const prog *p)
+{
+    if (g->cur != p) {
+        glUseProgram(p->id);
+        g->cur = p;
+    }
+}
+
+static void set_blend(mer_gfx *g, bool on)
+{
+    if (g->blend != (int)on) {
+        if (on)
+            glEnable(GL_BLEND);
+        else
+            glDisable(GL_BLEND);
+        g->blend = on;
+    }
 }
 
 static void set_mode(mer_gfx *g, int mode)
 {
+    use(g, &g->ui);
     if (g->mode != mode) {
-        glUniform1i(g->u_mode, mode);
+        glUniform1i(g->ui.u_mode, mode);
         g->mode = mode;
     }
 }
 
-static void bind(mer_gfx *g, GLuint tex)
+static void bind(mer_gfx *g, GLuint tex, bool crisp)
 {
     if (g->tex != tex) {
         glBindTexture(GL_TEXTURE_2D, tex);
         g->tex = tex;
     }
+    GLuint s = crisp ? g->samp_nearest : g->samp_linear;
+    if (g->samp != s) {
+        glBindSampler(0, s);
+        g->samp = s;
+    }
 }
 
 static void draw(mer_gfx *g, float x, float y, float w, float h)
 {
-    glUniform4f(g->u_rect, x, y, w, h);
+    glUniform4f(g->cur->u_rect, x, y, w, h);
     glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
 }
 
 void mer_gfx_tile(mer_gfx *g, unsigned tex, float x, float y, float w, float h, float u0, float v0,
-                  float u1, float v1, float alpha)
+                  float u1, float v1, float alpha, bool crisp)
 {
-    set_mode(g, 0);
-    bind(g, tex);
-    glUniform4f(g->u_uv, u0, v0, u1, v1);
-    glUniform1f(g->u_alpha, alpha);
+    use(g, &g->tile);
+    set_blend(g, alpha < 1.0f);
+    if (crisp) {
+        /* Drawn at its own size: snap to whole pixels and sample texel for
+         * texel, sharp while panning and cheaper in a software rasteriser. */
+        x = floorf(x + 0.5f);
+        y = floorf(y + 0.5f);
+    }
+    bind(g, tex, crisp);
+    glUniform4f(g->tile.u_uv, u0, v0, u1, v1);
+    if (g->alpha != alpha) {
+        glUniform1f(g->tile.u_alpha, alpha);
+        g->alpha = alpha;
+    }
     draw(g, x, y, w, h);
 }
 
 void mer_gfx_pattern(mer_gfx *g, mer_pattern p, float x, float y, float w, float h)
 {
     set_mode(g, (int)p);
-    glUniform1f(g->u_alpha, 1.0f);
+    set_blend(g, false);
     draw(g, x, y, w, h);
 }
 
 void mer_gfx_rect(mer_gfx *g, float x, float y, float w, float h, float r, float gr, float b, float a)
 {
     set_mode(g, 3);
-    glUniform1f(g->u_alpha, 1.0f);
-    glUniform4f(g->u_color, r, gr, b, a);
+    set_blend(g, a < 1.0f);
+    glUniform4f(g->ui.u_color, r, gr, b, a);
     draw(g, x, y, w, h);
 }
 
@@ -192,11 +265,11 @@ void mer_gfx_text(mer_gfx *g, unsigned tex, float x, float y, float w, float h, 
                   float b, float a)
 {
     set_mode(g, 4);
-    bind(g, tex);
-    glUniform4f(g->u_uv, 0, 0, 1, 1);
-    glUniform1f(g->u_alpha, 1.0f);
-    glUniform4f(g->u_color, r, gr, b, a);
-    draw(g, x, y, w, h);
+    set_blend(g, true);
+    bind(g, tex, true);
+    glUniform4f(g->ui.u_uv, 0, 0, 1, 1);
+    glUniform4f(g->ui.u_color, r, gr, b, a);
+    draw(g, floorf(x + 0.5f), floorf(y + 0.5f), w, h);
 }
 
 unsigned mer_gfx_texture_new(int w, int h, const void *pixels, bool bgra)
@@ -213,6 +286,28 @@ unsigned mer_gfx_texture_new(int w, int h, const void *pixels, bool bgra)
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, bgra ? GL_BGRA : GL_RGBA, GL_UNSIGNED_BYTE, pixels);
     return t;
+}
+
+void mer_gfx_warm_up(mer_gfx *g, int dw, int dh)
+{
+    /* llvmpipe compiles a variant per state combination (blend, filter,
+     * power-of-two texture or not): touch each one the frames will use. */
+    static const uint8_t px[9 * 4] = {255, 255, 255, 255, 0, 0, 0, 255};
+    GLuint t[2] = {mer_gfx_texture_new(2, 2, px, false), mer_gfx_texture_new(3, 3, px, false)};
+    mer_gfx_begin(g, dw, dh);
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 4; k++)
+            mer_gfx_tile(g, t[i], 0, 0, 64, 64, 0, 0, 1, 1, k & 1 ? 0.5f : 1.0f, k & 2);
+        mer_gfx_text(g, t[i], 0, 0, 64, 64, 1, 1, 1, 1);
+    }
+    mer_gfx_pattern(g, MER_PAT_PLACEHOLDER, 0, 0, 64, 64);
+    mer_gfx_pattern(g, MER_PAT_FAILED, 0, 0, 64, 64);
+    mer_gfx_pattern(g, MER_PAT_NOT_CACHED, 0, 0, 64, 64);
+    mer_gfx_rect(g, 0, 0, 64, 64, 1, 1, 1, 0.5f);
+    mer_gfx_rect(g, 0, 0, 64, 64, 1, 1, 1, 1.0f);
+    glFinish();
+    glDeleteTextures(2, t);
+    g->tex = 0;
 }
 
 bool mer_gfx_screenshot(int dw, int dh, const char *path, char *err, size_t len)

@@ -25,13 +25,19 @@ void mer_gfx_destroy(mer_gfx *g);
 /* Starts a frame: viewport, projection, clear to the background colour. */
 void mer_gfx_begin(mer_gfx *g, int dw, int dh);
 
+/* crisp: the tile is drawn at its texel size; it is snapped to whole pixels
+ * and sampled nearest. Otherwise bilinear. Alpha < 1 blends (fade-in). */
 void mer_gfx_tile(mer_gfx *g, unsigned tex, float x, float y, float w, float h, float u0, float v0,
-                  float u1, float v1, float alpha);
+                  float u1, float v1, float alpha, bool crisp);
 void mer_gfx_pattern(mer_gfx *g, mer_pattern p, float x, float y, float w, float h);
 void mer_gfx_rect(mer_gfx *g, float x, float y, float w, float h, float r, float gr, float b, float a);
 /* A text texture (premultiplied-free BGRA from SDL_ttf) tinted by colour. */
 void mer_gfx_text(mer_gfx *g, unsigned tex, float x, float y, float w, float h, float r, float gr,
                   float b, float a);
+
+/* Draws one quad in every mode and waits for the GPU, so shader variants are
+ * compiled (llvmpipe compiles on first use) before the first counted frame. */
+void mer_gfx_warm_up(mer_gfx *g, int dw, int dh);
 
 /* Reads the back buffer (dw x dh) and writes it as a PNG. */
 bool mer_gfx_screenshot(int dw, int dh, const char *path, char *err, size_t errlen);

@@ -200,7 +200,7 @@ static bool draw_ancestor(draw_ctx *d, mer_tile_id id, float x, float y, float w
             continue;
         float f = 1.0f / (float)(1 << k);
         float fx = (float)(id.x - (p.x << k)) * f, fy = (float)(id.y - (p.y << k)) * f;
-        mer_gfx_tile(d->g, e->tex, x, y, w, h, fx, fy, fx + f, fy + f, 1.0f);
+        mer_gfx_tile(d->g, e->tex, x, y, w, h, fx, fy, fx + f, fy + f, 1.0f, false);
         return true;
     }
     return false;
@@ -219,7 +219,7 @@ static int draw_children(draw_ctx *d, mer_tile_id id, float x, float y, float w,
         found++;
         if (!probe)
             mer_gfx_tile(d->g, e->tex, x + (float)(i & 1) * w / 2, y + (float)(i >> 1) * h / 2, w / 2,
-                         h / 2, 0, 0, 1, 1, 1.0f);
+                         h / 2, 0, 0, 1, 1, 1.0f, false);
     }
     return found;
 }
@@ -250,7 +250,8 @@ static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, float x, floa
             draw_standin(d, id, x, y, w, h, m->min_zoom, m->max_zoom);
             cnt->fading = true;
         }
-        mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, a < 1.0 ? (float)(a > 0 ? a : 0) : 1.0f);
+        bool crisp = fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
+        mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, a < 1.0 ? (float)(a > 0 ? a : 0) : 1.0f, crisp);
         cnt->exact++;
     } else if (e && e->status == MER_TILE_EMPTY) {
         cnt->exact++; /* a 404: nothing there, the background shows */

@@ -28,6 +28,7 @@ struct mer_stats {
     uint64_t exact_total, standin_total, placeholder_total, failed_total;
     int exact_max, standin_max, placeholder_max, failed_max;
     mer_frame_sample last;
+    double draw_total, draw_max, swap_total, swap_max;
     line_rec *lines;
     size_t n_lines;
 };
@@ -81,6 +82,10 @@ void mer_stats_frame(mer_stats *s, const mer_frame_sample *f)
     s->standin_max = MAXI(s->standin_max, f->standin);
     s->placeholder_max = MAXI(s->placeholder_max, f->placeholder);
     s->failed_max = MAXI(s->failed_max, f->failed);
+    s->draw_total += f->draw_ms;
+    s->draw_max = fmax(s->draw_max, f->draw_ms);
+    s->swap_total += f->swap_ms;
+    s->swap_max = fmax(s->swap_max, f->swap_ms);
     s->last = *f;
 }
 
@@ -146,6 +151,9 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
     fprintf(f, "  \"uploads_per_frame_max\": %d,\n  \"uploads_total\": %llu,\n", s->uploads_max,
             (unsigned long long)s->uploads_total);
     fprintf(f, "  \"upload_ms_per_frame_max\": %.3f,\n", s->upload_ms_max);
+    fprintf(f, "  \"draw_ms\": {\"avg\": %.3f, \"max\": %.3f},\n  \"swap_ms\": {\"avg\": %.3f, \"max\": %.3f},\n",
+            s->frames ? s->draw_total / (double)s->frames : 0.0, s->draw_max,
+            s->frames ? s->swap_total / (double)s->frames : 0.0, s->swap_max);
     fprintf(f,
             "  \"tiles_drawn\": {\n"
             "    \"exact\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"

@@ -15,6 +15,8 @@ typedef struct mer_frame_sample {
     int uploads;
     double upload_ms;
     int exact, standin, placeholder, failed;
+    double draw_ms;    /* map, layers and HUD */
+    double swap_ms;    /* SDL_GL_SwapWindow */
 } mer_frame_sample;
 
 mer_stats *mer_stats_create(void);
