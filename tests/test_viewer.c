@@ -253,6 +253,40 @@ static void test_restores_last_view(void **state)
     assert_true(fabs(vd_json_num(r.stats, "\"view\"", "lon") + 0.12) < 1e-6);
 }
 
+/* Tiles that cannot be loaded (every body corrupt) draw the "failed" stripes,
+ * not a hole and not the loading placeholder. */
+static void test_failed_tiles_show_pattern(void **state)
+{
+    NEED_DISPLAY();
+    mer_test_server bad;
+    const char *sargs[] = {"--faults", "corrupt=1", NULL};
+    assert_true(mer_test_server_start(&bad, sargs));
+    char src[128];
+    snprintf(src, sizeof src, "%s/{z}/{x}/{y}.png", bad.base_url);
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--source", src, "--max-concurrent", "8", "--rate", "0", "--size", "640x480",
+                          "--lat", "47", "--lon", "8", "--zoom", "4", NULL};
+    bool ran = vd_run_script(&r, "key h\nwait-idle 60000\nscreenshot @/f.png\n", args, RUN_TIMEOUT_S);
+    mer_test_server_stop(&bad);
+    assert_true(ran);
+    assert_int_equal(r.status, 0);
+    vd_image img;
+    load(&r, "f.png", &img);
+    long stripes = 0, area = (long)img.w * (img.h - 40);
+    for (int y = 0; y < img.h - 40; y++)
+        for (int x = 0; x < img.w; x++) {
+            const uint8_t *p = vd_px(&img, x, y);
+            /* shaders/ui.frag mode 2: red (204, 51, 51) on pink (250, 227, 227). */
+            stripes += (abs(p[0] - 204) <= 1 && abs(p[1] - 51) <= 1 && abs(p[2] - 51) <= 1) ||
+                       (abs(p[0] - 250) <= 1 && abs(p[1] - 227) <= 1 && abs(p[2] - 227) <= 1);
+        }
+    assert_true(stripes == area);
+    assert_int_equal(vd_count_placeholder(&img, 0, 0, img.w, img.h - 40), 0);
+    assert_true(vd_json_num(r.stats, "\"failed\"", "last") >= 6);
+    vd_image_free(&img);
+}
+
 /* Bad script lines fail before the window opens, naming the line. */
 static void test_bad_script_lines(void **state)
 {
@@ -299,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_resize_fills),
         cmocka_unit_test(test_idle_renders_nothing),
         cmocka_unit_test(test_restores_last_view),
+        cmocka_unit_test(test_failed_tiles_show_pattern),
     };
     return cmocka_run_group_tests(tests, setup_server, teardown_server);
 }

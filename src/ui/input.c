@@ -17,7 +17,7 @@
  * stood still for 60 ms before release does not fling. */
 #define FLING_WINDOW_S 0.1
 #define FLING_STILL_S 0.06
-#define FLING_SLOW_WINDOW_S 0.4
+#define FLING_SLOW_WINDOW_S 1.0
 
 static void add_sample(mer_app *a, double t, double x, double y)
 {
