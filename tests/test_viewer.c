@@ -253,6 +253,47 @@ static void test_restores_last_view(void **state)
     assert_true(fabs(vd_json_num(r.stats, "\"view\"", "lon") + 0.12) < 1e-6);
 }
 
+/* Keyboard and wheel through the real input path: "+" zooms in one level at
+ * the centre, Home returns to the start view, Left pans west by a quarter of
+ * the window, the wheel zooms anchored at the cursor. */
+static void test_keys_and_wheel(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--source", g_src, "--size", "800x600", "--lat", "0", "--lon", "0", "--zoom", "4", NULL};
+    assert_true(vd_run_script(&r,
+                              "key +\nwait-idle 60000\n"          /* 1, 2 */
+                              "key Home\nwait-idle 60000\n"       /* 3, 4 */
+                              "key Left\nwait-idle 60000\n"       /* 5, 6 */
+                              "key Home\nwheel 600 300 2\nwait-idle 60000\n" /* 7, 8, 9 */
+                              "key Escape\nsleep 5000\nscreenshot @/never.png\n", /* 10, 11, 12 */
+                              args, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    const char *l2 = vd_json_line(r.stats, 2), *l4 = vd_json_line(r.stats, 4);
+    const char *l6 = vd_json_line(r.stats, 6), *l9 = vd_json_line(r.stats, 9);
+    assert_non_null(l2);
+    assert_non_null(l4);
+    assert_non_null(l6);
+    assert_non_null(l9);
+    assert_true(fabs(vd_json_num(l2, NULL, "zoom") - 5) < 1e-9);
+    assert_true(fabs(vd_json_num(l4, NULL, "zoom") - 4) < 1e-9);
+    assert_true(fabs(vd_json_num(l4, NULL, "lon")) < 1e-9);
+    /* A quarter of 800 px at zoom 4 (4096 px for 360 degrees). */
+    assert_true(fabs(vd_json_num(l6, NULL, "lon") + 200 * 360.0 / 4096) < 1e-6);
+    /* Two wheel clicks: +1 zoom with (600, 300) fixed: the centre moves half of
+     * the 200 px offset, at the old scale, towards the cursor. */
+    assert_true(fabs(vd_json_num(l9, NULL, "zoom") - 5) < 1e-9);
+    assert_true(fabs(vd_json_num(l9, NULL, "lon") - 100 * 360.0 / 4096) < 1e-6);
+    assert_true(fabs(vd_json_num(l9, NULL, "lat")) < 1e-9);
+    /* Escape quits: the screenshot after it never happens. */
+    char never[512];
+    snprintf(never, sizeof never, "%s/never.png", r.dir);
+    vd_image img;
+    assert_false(vd_load_png(never, &img));
+    assert_null(vd_json_line(r.stats, 12));
+}
+
 /* Tiles that cannot be loaded (every body corrupt) draw the "failed" stripes,
  * not a hole and not the loading placeholder. */
 static void test_failed_tiles_show_pattern(void **state)
@@ -334,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_idle_renders_nothing),
         cmocka_unit_test(test_restores_last_view),
         cmocka_unit_test(test_failed_tiles_show_pattern),
+        cmocka_unit_test(test_keys_and_wheel),
     };
     return cmocka_run_group_tests(tests, setup_server, teardown_server);
 }

@@ -448,7 +448,8 @@ static bool setup(mer_app *a, char *err, size_t len)
         snprintf(err, len, "SDL: %s", SDL_GetError());
         return false;
     }
-    a->wake_type = SDL_RegisterEvents(1);
+    a->wake_type = SDL_RegisterEvents(2);
+    a->sync_type = a->wake_type + 1;
     if (a->wake_type == (Uint32)-1) {
         snprintf(err, len, "SDL: no user events left");
         return false;

@@ -75,6 +75,8 @@ typedef struct mer_app {
     size_t pend_head, pend_n;
     bool results_maybe;     /* the loader may hold more results */
     Uint32 wake_type;       /* our SDL user event */
+    Uint32 sync_type;       /* script: pushed after synthetic input, marks it handled */
+    bool sc_synced;
     atomic_int wake_posted; /* one wake-up in SDL's queue at a time */
 
     /* Script. */

@@ -210,6 +210,10 @@ void mer_input_event(mer_app *a, const SDL_Event *ev)
         a->results_maybe = true;
         return;
     }
+    if (ev->type == a->sync_type) {
+        a->sc_synced = true;
+        return;
+    }
     switch (ev->type) {
     case SDL_QUIT: mer_app_quit(a, 0); break;
     case SDL_KEYDOWN: key_down(a, &ev->key); break;

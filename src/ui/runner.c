@@ -72,6 +72,17 @@ static void push_wheel(mer_app *a, const mer_script_cmd *c)
     SDL_PushEvent(&ev);
 }
 
+/* Pushed after synthetic input: the command is done once the app has
+ * handled everything before it. */
+static void push_sync(mer_app *a)
+{
+    SDL_Event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = a->sync_type;
+    a->sc_synced = false;
+    SDL_PushEvent(&ev);
+}
+
 /* Starts a command. Returns true if it is already complete. */
 static bool start(mer_app *a, const mer_script_cmd *c)
 {
@@ -106,7 +117,8 @@ static bool start(mer_app *a, const mer_script_cmd *c)
         return false;
     case MER_SC_KEY:
         push_key((SDL_Keycode)c->keycode);
-        return true;
+        push_sync(a);
+        return false;
     case MER_SC_DRAG:
         a->sc_last_x = c->a[0];
         a->sc_last_y = c->a[1];
@@ -115,7 +127,8 @@ static bool start(mer_app *a, const mer_script_cmd *c)
         return false;
     case MER_SC_WHEEL:
         push_wheel(a, c);
-        return true;
+        push_sync(a);
+        return false;
     case MER_SC_SCREENSHOT:
         snprintf(a->shot_path, sizeof a->shot_path, "%s", c->path);
         a->shot_done = a->shot_failed = false;
@@ -167,6 +180,9 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
         *wait_ms = 0;
         return false;
     }
+    case MER_SC_KEY:
+    case MER_SC_WHEEL:
+        return a->sc_synced;
     case MER_SC_SCREENSHOT:
         if (!a->shot_done)
             return false;
