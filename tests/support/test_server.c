@@ -1,0 +1,269 @@
+#include "support/test_server.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+extern char **environ;
+
+#define START_DEADLINE_MS 10000
+#define STOP_DEADLINE_MS 5000
+#define MAX_ARGS 64
+
+static long long mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Reads one line from fd within the deadline. */
+static bool read_line(int fd, char *buf, size_t len, long long deadline)
+{
+    size_t n = 0;
+    while (n + 1 < len) {
+        long long left = deadline - mono_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        ssize_t got = read(fd, buf + n, 1);
+        if (got <= 0)
+            return false;
+        if (buf[n] == '\n')
+            break;
+        n++;
+    }
+    buf[n] = '\0';
+    return true;
+}
+
+bool mer_test_server_start(mer_test_server *s, const char *const *extra_args)
+{
+    memset(s, 0, sizeof *s);
+    s->pid = -1;
+    const char *dir = getenv("MER_BUILD_DIR");
+    char exe[1024];
+    snprintf(exe, sizeof exe, "%s/meridian-tilesim", dir ? dir : ".");
+    /* --die-with-parent: a test that fails (cmocka longjmps out) or crashes
+     * must not leave a server behind holding CTest's output pipe open. */
+    char *argv[MAX_ARGS + 5] = {exe, "--port", "0", "--die-with-parent"};
+    int argc = 4;
+    for (int i = 0; extra_args && extra_args[i] && argc < MAX_ARGS + 4; i++)
+        argv[argc++] = (char *)extra_args[i];
+    argv[argc] = NULL;
+
+    int fds[2];
+    if (pipe(fds) != 0)
+        return false;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    pid_t pid;
+    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        fprintf(stderr, "test_server: cannot spawn %s: %s\n", exe, strerror(rc));
+        close(fds[0]);
+        return false;
+    }
+    s->pid = pid;
+    char line[256];
+    bool ok = read_line(fds[0], line, sizeof line, mono_ms() + START_DEADLINE_MS) &&
+              sscanf(line, "listening on http://127.0.0.1:%d", &s->port) == 1 && s->port > 0;
+    close(fds[0]);
+    if (!ok) {
+        fprintf(stderr, "test_server: no listening line from %s\n", exe);
+        mer_test_server_stop(s);
+        return false;
+    }
+    snprintf(s->base_url, sizeof s->base_url, "http://127.0.0.1:%d", s->port);
+    return true;
+}
+
+typedef struct sink {
+    char *buf;
+    size_t len, used;
+} sink;
+
+static size_t sink_write(char *p, size_t size, size_t n, void *ud)
+{
+    sink *k = ud;
+    size_t bytes = size * n;
+    if (k->buf && k->used + bytes < k->len) {
+        memcpy(k->buf + k->used, p, bytes);
+        k->used += bytes;
+        k->buf[k->used] = '\0';
+    }
+    return bytes;
+}
+
+static bool http(const mer_test_server *s, const char *path, bool post, char *out, size_t len)
+{
+    char url[2048];
+    snprintf(url, sizeof url, "%s%s", s->base_url, path);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return false;
+    sink k = {out, len, 0};
+    if (out && len)
+        out[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    if (post)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    long code = 0;
+    bool ok = curl_easy_perform(c) == CURLE_OK &&
+              curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code == 200;
+    curl_easy_cleanup(c);
+    return ok;
+}
+
+bool mer_test_server_get_stats(const mer_test_server *s, char *json, size_t len)
+{
+    return http(s, "/stats", false, json, len);
+}
+
+bool mer_test_server_control(const mer_test_server *s, const char *query, char *json, size_t len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "/control?%s", query);
+    return http(s, path, true, json, len);
+}
+
+long mer_test_json_int(const char *json, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\"", key);
+    const char *p = json ? strstr(json, pat) : NULL;
+    if (!p)
+        return -1;
+    p += strlen(pat);
+    while (*p == ' ' || *p == '\t' || *p == '\n')
+        p++;
+    if (*p++ != ':')
+        return -1;
+    char *end;
+    long v = strtol(p, &end, 10);
+    return end == p ? -1 : v;
+}
+
+#define FETCH_CAP (64u << 20)
+
+static size_t grow_write(char *p, size_t size, size_t n, void *ud)
+{
+    mer_test_response *r = ud;
+    size_t bytes = size * n;
+    if (r->len + bytes > FETCH_CAP)
+        return 0; /* aborts the transfer */
+    unsigned char *nb = realloc(r->body, r->len + bytes + 1);
+    if (!nb)
+        return 0;
+    memcpy(nb + r->len, p, bytes);
+    r->body = nb;
+    r->len += bytes;
+    r->body[r->len] = '\0';
+    return bytes;
+}
+
+static void header_value(const char *line, size_t n, const char *name, char *dst, size_t dlen)
+{
+    size_t k = strlen(name);
+    if (n <= k + 1 || strncasecmp(line, name, k) != 0 || line[k] != ':')
+        return;
+    const char *v = line + k + 1;
+    const char *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    snprintf(dst, dlen, "%.*s", (int)(end - v), v);
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    mer_test_response *r = ud;
+    size_t len = size * n;
+    header_value(p, len, "Content-Type", r->content_type, sizeof r->content_type);
+    header_value(p, len, "ETag", r->etag, sizeof r->etag);
+    header_value(p, len, "Last-Modified", r->last_modified, sizeof r->last_modified);
+    header_value(p, len, "Retry-After", r->retry_after, sizeof r->retry_after);
+    header_value(p, len, "Cache-Control", r->cache_control, sizeof r->cache_control);
+    return len;
+}
+
+bool mer_test_fetch(const char *url, const char *const *headers, long timeout_ms, mer_test_response *out)
+{
+    memset(out, 0, sizeof *out);
+    CURL *c = curl_easy_init();
+    if (!c)
+        return false;
+    struct curl_slist *hl = NULL;
+    for (int i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    out->curl_code = (int)curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hl);
+    return true;
+}
+
+void mer_test_response_free(mer_test_response *r)
+{
+    free(r->body);
+    r->body = NULL;
+    r->len = 0;
+}
+
+int mer_test_server_stop(mer_test_server *s)
+{
+    if (s->pid <= 0)
+        return -1;
+    kill(s->pid, SIGTERM);
+    long long deadline = mono_ms() + STOP_DEADLINE_MS;
+    int status = 0, result = -1;
+    for (;;) {
+        pid_t r = waitpid(s->pid, &status, WNOHANG);
+        if (r == s->pid) {
+            result = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            break;
+        }
+        if (r < 0 || mono_ms() > deadline) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, &status, 0);
+            break;
+        }
+        struct timespec ts = {0, 5 * 1000 * 1000}; /* polling waitpid: no portable wait-with-timeout */
+        nanosleep(&ts, NULL);
+    }
+    s->pid = -1;
+    return result;
+}
