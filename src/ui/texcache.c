@@ -9,7 +9,6 @@
 #include "ui/gfx.h"
 
 #define TAG "texcache"
-#define POOL_MAX 16
 #define NIL (-1)
 
 typedef struct slot {
@@ -19,11 +18,6 @@ typedef struct slot {
     bool used;
 } slot;
 
-typedef struct pooled {
-    unsigned tex;
-    int w, h;
-} pooled;
-
 struct mer_texcache {
     slot *slots;
     int *buckets;
@@ -31,8 +25,7 @@ struct mer_texcache {
     int free_head;
     size_t bytes, budget;
     uint64_t evictions;
-    pooled pool[POOL_MAX];
-    int npool;
+    uint64_t reused; /* uploads into an evicted tile's texture */
 };
 
 static size_t hash_key(uint64_t k, size_t n)
@@ -77,27 +70,9 @@ static void release_tex(mer_texcache *c, mer_tc_entry *e)
     if (!e->tex)
         return;
     c->bytes -= tex_bytes(e);
-    if (c->npool < POOL_MAX) {
-        c->pool[c->npool++] = (pooled){e->tex, e->w, e->h};
-        c->bytes += (size_t)e->w * (size_t)e->h * 4; /* pooled textures still hold memory */
-    } else {
-        GLuint t = e->tex;
-        glDeleteTextures(1, &t);
-    }
+    GLuint t = e->tex;
+    glDeleteTextures(1, &t);
     e->tex = 0;
-}
-
-static unsigned take_pooled(mer_texcache *c, int w, int h)
-{
-    for (int i = c->npool - 1; i >= 0; i--) {
-        if (c->pool[i].w == w && c->pool[i].h == h) {
-            unsigned t = c->pool[i].tex;
-            c->pool[i] = c->pool[--c->npool];
-            c->bytes -= (size_t)w * (size_t)h * 4;
-            return t;
-        }
-    }
-    return 0;
 }
 
 static int find(const mer_texcache *c, uint64_t key)
@@ -122,14 +97,16 @@ static void unlink_slot(mer_texcache *c, int idx)
 }
 
 /* The least recently used slot not used in frame (with a texture if
- * want_tex), or NIL. A linear scan: a few hundred entries, a few evictions
+ * want_tex, of w x h if w > 0), or NIL. A linear scan: a few hundred entries, a few evictions
  * per frame at most. */
-static int lru_victim(const mer_texcache *c, uint64_t frame, bool want_tex)
+static int lru_victim(const mer_texcache *c, uint64_t frame, bool want_tex, int w, int h)
 {
     int best = NIL;
     for (size_t i = 0; i < c->cap; i++) {
         const slot *s = &c->slots[i];
         if (!s->used || s->e.last_used >= frame || (want_tex && !s->e.tex))
+            continue;
+        if (w > 0 && (s->e.w != w || s->e.h != h))
             continue;
         if (best == NIL || s->e.last_used < c->slots[best].e.last_used)
             best = (int)i;
@@ -140,14 +117,7 @@ static int lru_victim(const mer_texcache *c, uint64_t frame, bool want_tex)
 void mer_texcache_trim(mer_texcache *c, uint64_t frame)
 {
     while (c->bytes > c->budget) {
-        if (c->npool > 0) {
-            pooled p = c->pool[--c->npool];
-            GLuint t = p.tex;
-            glDeleteTextures(1, &t);
-            c->bytes -= (size_t)p.w * (size_t)p.h * 4;
-            continue;
-        }
-        int v = lru_victim(c, frame, true);
+        int v = lru_victim(c, frame, true, 0, 0);
         if (v == NIL)
             break;
         unlink_slot(c, v);
@@ -158,7 +128,7 @@ void mer_texcache_trim(mer_texcache *c, uint64_t frame)
 static int new_slot(mer_texcache *c, uint64_t key, uint64_t frame)
 {
     if (c->free_head == NIL) {
-        int v = lru_victim(c, frame, false);
+        int v = lru_victim(c, frame, false, 0, 0);
         if (v == NIL)
             return NIL;
         unlink_slot(c, v);
@@ -177,14 +147,33 @@ static int new_slot(mer_texcache *c, uint64_t key, uint64_t frame)
     return idx;
 }
 
-static bool upload(mer_texcache *c, mer_tc_entry *e, const mer_tile_result *r)
+/* Over budget, a new tile takes the texture of the least recently used tile
+ * of the same size: glTexSubImage2D into it is cheaper than a new texture. */
+static unsigned steal_texture(mer_texcache *c, int w, int h, uint64_t frame, int keep)
+{
+    if (c->bytes + (size_t)w * (size_t)h * 4 <= c->budget)
+        return 0;
+    int v = lru_victim(c, frame, true, w, h);
+    if (v == NIL || v == keep)
+        return 0;
+    mer_tc_entry *e = &c->slots[v].e;
+    unsigned t = e->tex;
+    c->bytes -= tex_bytes(e);
+    e->tex = 0;
+    unlink_slot(c, v);
+    c->evictions++;
+    c->reused++;
+    return t;
+}
+
+static bool upload(mer_texcache *c, mer_tc_entry *e, const mer_tile_result *r, uint64_t frame, int idx)
 {
     if (e->tex && (e->w != r->w || e->h != r->h))
         release_tex(c, e);
     if (e->tex)
         c->bytes -= tex_bytes(e);
     else
-        e->tex = take_pooled(c, r->w, r->h);
+        e->tex = steal_texture(c, r->w, r->h, frame, idx);
     if (e->tex) {
         glBindTexture(GL_TEXTURE_2D, e->tex);
         glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
@@ -225,7 +214,7 @@ bool mer_texcache_put(mer_texcache *c, const mer_tile_result *r, uint64_t frame,
         e->last_used = frame;
     bool ok = true;
     if (valid_image(r)) {
-        ok = upload(c, e, r);
+        ok = upload(c, e, r, frame, idx);
         e->status = ok ? MER_TILE_OK : MER_TILE_FAILED;
         /* A refreshed tile (after revalidation) is replaced in place, no second fade. */
         if (!had_image)
@@ -268,10 +257,6 @@ void mer_texcache_destroy(mer_texcache *c)
     if (!c)
         return;
     mer_texcache_clear(c);
-    for (int i = 0; i < c->npool; i++) {
-        GLuint t = c->pool[i].tex;
-        glDeleteTextures(1, &t);
-    }
     free(c->slots);
     free(c->buckets);
     free(c);
@@ -290,6 +275,11 @@ size_t mer_texcache_count(const mer_texcache *c)
 uint64_t mer_texcache_evictions(const mer_texcache *c)
 {
     return c->evictions;
+}
+
+uint64_t mer_texcache_reused(const mer_texcache *c)
+{
+    return c->reused;
 }
 
 void mer_texcache_foreach(const mer_texcache *c, void (*fn)(const mer_tc_entry *e, void *ud), void *ud)

@@ -2,9 +2,10 @@
  * loaded tile, plus small entries remembering tiles that are empty (404),
  * failed or not cached so they are not asked for again and draw their pattern.
  * Bounded by a byte budget (textures) and an entry count, with LRU eviction;
- * tiles used in the current frame are never evicted. Evicted textures go to a
- * small pool and are reused for the next upload of the same size, because
- * glTexSubImage2D into an existing texture is cheaper than a new one. */
+ * tiles used in the current frame are never evicted. When a new tile would
+ * go over the budget it takes the texture of the least recently used tile of
+ * the same size, because glTexSubImage2D into an existing texture is cheaper
+ * than creating one. */
 #ifndef MER_TEXCACHE_H
 #define MER_TEXCACHE_H
 
@@ -48,6 +49,7 @@ void mer_texcache_clear(mer_texcache *c);
 size_t mer_texcache_bytes(const mer_texcache *c);
 size_t mer_texcache_count(const mer_texcache *c);
 uint64_t mer_texcache_evictions(const mer_texcache *c);
+uint64_t mer_texcache_reused(const mer_texcache *c);
 
 /* Calls fn for every entry (for overlays: cache coverage, tile states). */
 void mer_texcache_foreach(const mer_texcache *c, void (*fn)(const mer_tc_entry *e, void *ud), void *ud);

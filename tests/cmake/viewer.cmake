@@ -2,6 +2,8 @@
 # display that scripts/test provides with xvfb-run, against meridian-tilesim.
 if(TARGET meridian_ui AND TARGET meridian-tilesim)
   mer_add_unit_test(viewer_camera LIBS meridian_ui)
+  mer_add_unit_test(viewer_texcache LIBS meridian_ui)
+  set_property(TEST viewer_texcache APPEND PROPERTY ENVIRONMENT "SDL_VIDEODRIVER=x11" "LIBGL_ALWAYS_SOFTWARE=1")
   mer_add_unit_test(viewer TIMEOUT 600
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/viewer_driver.c
             ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
