@@ -37,6 +37,8 @@ typedef struct mer_loader_config {
     char cache_dir[1024];    /* "" = no disk cache */
     size_t cache_max_bytes;  /* disk cache size limit */
     int decode_workers;      /* 0 = pick from the core count (1 on 2 cores) */
+    bool no_decode;          /* prefetch: OK results carry no pixels (rgba NULL); a
+                              * magic-bytes check stands in for the decode */
     /* Called on a loader or worker thread when results become available after
      * the completion queue was empty: push one wake-up (e.g. an SDL user event),
      * never the data. May be NULL. */

@@ -72,7 +72,7 @@ static void finish_xfer(mer_loader *l, mer_sched_entry *e)
     curl_off_t conns = 0;
     curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &conns);
     l->st.connections += (uint64_t)conns;
-    l->st.bytes += x->len;
+    l->st.bytes += x->received;
     curl_multi_remove_handle(l->multi, x->easy);
     mer_xfer_destroy(x);
     e->xfer = NULL;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "decode/decode.h"
 #include "net/loader_impl.h"
 
 #define TAG "loader"
@@ -46,6 +47,26 @@ void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, m
     mer_results_push(l->results, &r);
 }
 
+static void post_note(mer_loader *l, const dec_ctx *c, bool ok, const char *reason);
+
+/* cfg.no_decode (prefetch: nothing will draw the tile): settles the job on
+ * this thread the way a decode worker would, after a magic-bytes check. */
+static void deliver_undecoded(mer_loader *l, dec_ctx *c, uint8_t *data, size_t len)
+{
+    bool image = mer_decode_sniff(data, len) != MER_IMG_UNKNOWN;
+    free(data);
+    if (image) {
+        c->r.status = MER_TILE_OK;
+        atomic_fetch_add(&l->tiles_ok, 1);
+        mer_results_push(l->results, &c->r);
+    } else {
+        atomic_fetch_add(&l->decode_errors, 1);
+    }
+    post_note(l, c, image, image ? NULL : "not an image");
+    free(c);
+    mer_loader_wake(l);
+}
+
 bool mer_loader_submit(mer_loader *l, mer_sched_entry *e, uint8_t *data, size_t len, mer_tile_origin o,
                        bool stale_copy)
 {
@@ -62,6 +83,10 @@ bool mer_loader_submit(mer_loader *l, mer_sched_entry *e, uint8_t *data, size_t 
     if (!stale_copy)
         e->state = MER_TS_DECODING;
     l->pub_dirty = true;
+    if (l->cfg.no_decode) {
+        deliver_undecoded(l, c, data, len);
+        return true;
+    }
     mer_decode_pool_submit(l->pool, data, len, l->cfg.source.tile_px, c);
     return true;
 }

@@ -10,6 +10,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     mer_xfer *x = ud;
     size_t n = size * nmemb;
+    x->received += n;
     /* Cut a huge body off at the cap, long before it is all downloaded:
      * returning less than n aborts the transfer with CURLE_WRITE_ERROR. */
     if (n > x->max - x->len) {
@@ -99,8 +100,6 @@ static bool set_limits(CURL *e, const mer_xfer_limits *lim)
     rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, lim->user_agent);
     rc |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* whatever curl can decode */
-    /* Wait for an HTTP/2 connection to multiplex on rather than open another. */
-    rc |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_FAILONERROR, 0L); /* we want the status and Retry-After */
@@ -123,6 +122,12 @@ mer_xfer *mer_xfer_create(const char *url, const mer_xfer_limits *lim, const cha
     if (!add_header(x, "If-None-Match", etag) || !add_header(x, "If-Modified-Since", last_modified))
         goto fail;
     CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_URL, url);
+    /* Over TLS, ALPN says at handshake time whether HTTP/2 multiplexing is
+     * possible, so waiting for a connection in progress costs nothing and saves
+     * new connections. Over plain http curl only learns from the first response
+     * that a connection is HTTP/1.1: waiting would serialise the first wave. */
+    if (strncasecmp(url, "https:", 6) == 0)
+        rc |= curl_easy_setopt(x->easy, CURLOPT_PIPEWAIT, 1L);
     rc |= curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
     rc |= curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
     rc |= curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);

@@ -23,6 +23,7 @@ typedef struct mer_xfer {
     void *owner; /* the scheduler entry */
     uint8_t *body;
     size_t len, cap, max;
+    size_t received;      /* body bytes seen, kept or not */
     bool too_big;         /* the write callback cut the body off */
     struct curl_slist *req_headers;
     /* Response headers of the final response (reset on each status line). */
