@@ -31,7 +31,7 @@ static void test_classify(void **state)
     assert_int_equal(mer_http_classify(CURLE_RECV_ERROR, 0), MER_V_RETRY);
     assert_int_equal(mer_http_classify(CURLE_PARTIAL_FILE, 0), MER_V_RETRY);
     assert_int_equal(mer_http_classify(CURLE_COULDNT_CONNECT, 0), MER_V_RETRY);
-    assert_int_equal(mer_http_classify(CURLE_FILESIZE_EXCEEDED, 0), MER_V_FAIL);
+    assert_int_equal(mer_http_classify(CURLE_FILESIZE_EXCEEDED, 0), MER_V_RETRY);
     assert_int_equal(mer_http_classify(CURLE_UNSUPPORTED_PROTOCOL, 0), MER_V_FAIL);
     assert_int_equal(mer_http_classify(CURLE_TOO_MANY_REDIRECTS, 0), MER_V_FAIL);
 }

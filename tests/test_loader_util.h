@@ -32,14 +32,14 @@ typedef struct collector {
     size_t finals; /* results with stale == false */
 } collector;
 
-static double tl_now_ms(void)
+static inline double tl_now_ms(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static void tl_config(mer_loader_config *c, const mer_test_server *s, int cap)
+static inline void tl_config(mer_loader_config *c, const mer_test_server *s, int cap)
 {
     mer_source src;
     memset(&src, 0, sizeof src);
@@ -54,7 +54,7 @@ static void tl_config(mer_loader_config *c, const mer_test_server *s, int cap)
     c->decode_workers = 1;
 }
 
-static void tl_take(collector *col, mer_tile_result *r)
+static inline void tl_take(collector *col, mer_tile_result *r)
 {
     if (col->n < MAX_GOT) {
         got_tile *g = &col->got[col->n++];
@@ -76,7 +76,7 @@ static void tl_take(collector *col, mer_tile_result *r)
 
 /* Polls results until `finals` final results arrived, the loader is idle, or
  * the deadline passes. Returns the number of final results. */
-static size_t tl_collect(mer_loader *l, collector *col, size_t finals, double deadline_s)
+static inline size_t tl_collect(mer_loader *l, collector *col, size_t finals, double deadline_s)
 {
     double end = tl_now_ms() + deadline_s * 1000;
     mer_tile_result r[32];
@@ -94,7 +94,7 @@ static size_t tl_collect(mer_loader *l, collector *col, size_t finals, double de
 }
 
 /* Waits for mer_loader_idle with a deadline. */
-static bool tl_wait_idle(mer_loader *l, collector *col, double deadline_s)
+static inline bool tl_wait_idle(mer_loader *l, collector *col, double deadline_s)
 {
     double end = tl_now_ms() + deadline_s * 1000;
     mer_tile_result r[32];
@@ -109,7 +109,7 @@ static bool tl_wait_idle(mer_loader *l, collector *col, double deadline_s)
     return false;
 }
 
-static size_t tl_grid(mer_want_tile *w, int z, int x0, int y0, int cols, int rows)
+static inline size_t tl_grid(mer_want_tile *w, int z, int x0, int y0, int cols, int rows)
 {
     size_t n = 0;
     for (int r = 0; r < rows; r++)
@@ -120,7 +120,7 @@ static size_t tl_grid(mer_want_tile *w, int z, int x0, int y0, int cols, int row
     return n;
 }
 
-static size_t tl_count(const collector *col, mer_tile_status st)
+static inline size_t tl_count(const collector *col, mer_tile_status st)
 {
     size_t n = 0;
     for (size_t i = 0; i < col->n; i++)

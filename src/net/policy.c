@@ -12,9 +12,8 @@ mer_http_verdict mer_http_classify(int curl_code, long status)
 {
     switch (curl_code) {
     case CURLE_OK: break;
-    /* Our own limits and policies: retrying cannot help. */
-    case CURLE_FILESIZE_EXCEEDED:
-    case CURLE_WRITE_ERROR: /* the write callback refused an over-size body */
+    /* Our own policies: retrying cannot help. (An over-size body is retried:
+     * it is cut off before it costs much, and may be a server's hiccup.) */
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_TOO_MANY_REDIRECTS:
     case CURLE_URL_MALFORMAT:

@@ -19,8 +19,8 @@ typedef enum mer_http_verdict {
     MER_V_NOT_MODIFIED, /* 304: the cached copy is still good */
     MER_V_EMPTY,        /* 404/410: an empty tile, not an error */
     MER_V_THROTTLED,    /* 429/503: slow down (honour Retry-After, pause the host) */
-    MER_V_RETRY,        /* other 5xx, transport errors: back off and retry */
-    MER_V_FAIL,         /* other 4xx, over-size bodies, bad protocols: give up now */
+    MER_V_RETRY,        /* other 5xx, transport errors, over-size bodies: back off and retry */
+    MER_V_FAIL,         /* other 4xx, bad protocols, redirect loops: give up now */
 } mer_http_verdict;
 
 /* curl_code: a CURLcode (0 = the transfer completed and status is meaningful). */

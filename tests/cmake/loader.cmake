@@ -7,3 +7,7 @@ mer_add_unit_test(loader LABELS loader tsan TIMEOUT 300 SOURCES ${MER_TEST_SUPPO
 if(TARGET meridian-tilesim)
   add_dependencies(test_loader meridian-tilesim)
 endif()
+mer_add_unit_test(loader_faults LABELS loader tsan TIMEOUT 300 SOURCES ${MER_TEST_SUPPORT})
+if(TARGET meridian-tilesim)
+  add_dependencies(test_loader_faults meridian-tilesim)
+endif()
