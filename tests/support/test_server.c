@@ -19,6 +19,7 @@ extern char **environ;
 #define START_DEADLINE_MS 10000
 #define STOP_DEADLINE_MS 5000
 #define MAX_ARGS 64
+#define FETCH_CAP (64u << 20)
 
 static long long mono_ms(void)
 {
@@ -168,8 +169,6 @@ long mer_test_json_int(const char *json, const char *key)
     return end == p ? -1 : v;
 }
 
-#define FETCH_CAP (64u << 20)
-
 static size_t grow_write(char *p, size_t size, size_t n, void *ud)
 {
     mer_test_response *r = ud;
@@ -212,23 +211,80 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-bool mer_test_fetch(const char *url, const char *const *headers, long timeout_ms, mer_test_response *out)
+static void setup_easy(CURL *c, const char *url, long timeout_ms, mer_test_response *out)
 {
     memset(out, 0, sizeof *out);
-    CURL *c = curl_easy_init();
-    if (!c)
-        return false;
-    struct curl_slist *hl = NULL;
-    for (int i = 0; headers && headers[i]; i++)
-        hl = curl_slist_append(hl, headers[i]);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+}
+
+bool mer_test_fetch_many(const char *const *urls, int n, int parallel, long timeout_ms, long max_body,
+                         bool fresh, mer_test_response *out)
+{
+    CURLM *m = curl_multi_init();
+    if (!m)
+        return false;
+    /* No CURLMOPT_MAX_TOTAL_CONNECTIONS: the loop below keeps at most
+     * `parallel` transfers running, and curl's cap would park a new transfer
+     * until its next timer instead of starting it when a connection closes. */
+    int next = 0, running = 0, done = 0;
+    /* Overall bound: every transfer times out on its own; this is a backstop. */
+    long long deadline = mono_ms() + timeout_ms * ((n + parallel - 1) / parallel + 2);
+    while (done < n && mono_ms() < deadline) {
+        while (next < n && running < parallel) {
+            CURL *c = curl_easy_init();
+            if (!c)
+                break;
+            setup_easy(c, urls[next], timeout_ms, &out[next]);
+            curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)&out[next]);
+            curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(max_body > 0 ? max_body : FETCH_CAP));
+            curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+            curl_easy_setopt(c, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
+            curl_multi_add_handle(m, c);
+            next++;
+            running++;
+        }
+        int still;
+        curl_multi_perform(m, &still);
+        CURLMsg *msg;
+        int left, finished = 0;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            mer_test_response *r = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+            r->curl_code = (int)msg->data.result;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &r->status);
+            curl_multi_remove_handle(m, msg->easy_handle);
+            curl_easy_cleanup(msg->easy_handle);
+            running--;
+            done++;
+            finished++;
+        }
+        if (done < n && !finished) /* else start the next transfers first */
+            curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    curl_multi_cleanup(m); /* handles still attached, if any, were past the deadline */
+    return done == n;
+}
+
+bool mer_test_fetch(const char *url, const char *const *headers, long timeout_ms, mer_test_response *out)
+{
+    CURL *c = curl_easy_init();
+    memset(out, 0, sizeof *out);
+    if (!c)
+        return false;
+    struct curl_slist *hl = NULL;
+    for (int i = 0; headers && headers[i]; i++)
+        hl = curl_slist_append(hl, headers[i]);
+    setup_easy(c, url, timeout_ms, out);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
     out->curl_code = (int)curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     curl_easy_cleanup(c);

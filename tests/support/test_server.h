@@ -50,6 +50,14 @@ typedef struct mer_test_response {
 } mer_test_response;
 bool mer_test_fetch(const char *url, const char *const *headers, long timeout_ms, mer_test_response *out);
 void mer_test_response_free(mer_test_response *r);
+/* Fetches n URLs with up to `parallel` transfers at once (curl multi, one
+ * connection per transfer, reused when free). Each transfer has timeout_ms and
+ * a body cap of max_body bytes (0 = 64 MB; a larger Content-Length fails at
+ * once with CURLE_FILESIZE_EXCEEDED). fresh: a new connection per request
+ * (curl silently retries a request whose reused connection was reset, which
+ * would hide faults). out[i] belongs to urls[i]; free each. */
+bool mer_test_fetch_many(const char *const *urls, int n, int parallel, long timeout_ms, long max_body,
+                         bool fresh, mer_test_response *out);
 
 /* SIGTERM, then waitpid up to 5 s, then SIGKILL. Returns the exit status
  * (0 after a clean shutdown), or -1 if it had to be killed. */
