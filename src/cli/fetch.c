@@ -349,6 +349,15 @@ static void run(fetch_job *j, mer_loader *l, double t0)
         wait_ready(j, 100);
     }
     progress(j, true);
+    /* Let the loader publish its final counters before --stats reads them. */
+    double end = now_ms() + 2000;
+    while (!mer_loader_idle(l) && now_ms() < end) {
+        size_t k = mer_loader_poll_results(l, res, 64);
+        for (size_t i = 0; i < k; i++)
+            take_result(j, &res[i]);
+        if (!k)
+            wait_ready(j, 5);
+    }
 }
 
 static bool write_png(const fetch_job *j)

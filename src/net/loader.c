@@ -140,8 +140,8 @@ static bool take_inbox(mer_loader *l, double now)
     /* Everything this want added is now counted in the scheduler; publish the
      * count before saying the want was consumed (mer_loader_idle relies on it). */
     int busy = mer_sched_outstanding(l->sched);
-    if (busy > 0)
-        atomic_store(&l->outstanding, busy);
+    if (has_want)
+        atomic_store(&l->outstanding, busy > 0 ? busy : 1); /* 1: stats not yet published */
     atomic_store(&l->wants_done, posted);
     return !stop;
 }

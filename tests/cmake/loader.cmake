@@ -11,3 +11,5 @@ mer_add_unit_test(loader_faults LABELS loader tsan TIMEOUT 300 SOURCES ${MER_TES
 if(TARGET meridian-tilesim)
   add_dependencies(test_loader_faults meridian-tilesim)
 endif()
+mer_add_unit_test(fetch LABELS loader TIMEOUT 300 SOURCES ${MER_TEST_SUPPORT})
+add_dependencies(test_fetch meridian)
