@@ -1,0 +1,205 @@
+#include "cli/demo.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+extern char **environ;
+
+#define START_DEADLINE_MS 10000
+#define STOP_DEADLINE_MS 3000
+
+struct mer_demo {
+    pid_t pid;
+    int port;
+    char base_url[64];
+};
+
+/* Each preset is the tilesim arguments after "--port 0". Retry-After is
+ * always sent with 429 and 503. */
+static const struct {
+    const char *name;
+    const char *args[12];
+} g_presets[] = {
+    {"default", {"--latency", "120", "--jitter", "40", NULL}},
+    /* 8 req/s, bursts of 4, 4 in flight: a viewer asking for a screenful of
+     * tiles at once runs into all three limits within a second. */
+    {"rate-limit", {"--latency", "150", "--rate", "8", "--burst", "4", "--max-concurrent", "4", NULL}},
+    {"slow", {"--latency", "600", "--jitter", "400", NULL}},
+    {"flaky", {"--latency", "120", "--fail-rate", "0.15", "--faults", "corrupt=0.05,truncated=0.05", NULL}},
+};
+
+static long long mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static bool executable(const char *path)
+{
+    return access(path, X_OK) == 0;
+}
+
+/* Beside the running program first (build tree, installed bindir), then PATH. */
+static bool find_tilesim(char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            if ((size_t)snprintf(out, len, "%s/meridian-tilesim", self) < len && executable(out))
+                return true;
+        }
+    }
+    const char *path = getenv("PATH");
+    while (path && *path) {
+        const char *end = strchr(path, ':');
+        size_t dl = end ? (size_t)(end - path) : strlen(path);
+        if (dl > 0 && (size_t)snprintf(out, len, "%.*s/meridian-tilesim", (int)dl, path) < len &&
+            executable(out))
+            return true;
+        path = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+static bool read_line(int fd, char *buf, size_t len, long long deadline)
+{
+    size_t n = 0;
+    while (n + 1 < len) {
+        long long left = deadline - mono_ms();
+        if (left <= 0)
+            return false;
+        struct pollfd p = {fd, POLLIN, 0};
+        int r = poll(&p, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || read(fd, buf + n, 1) != 1)
+            return false;
+        if (buf[n] == '\n')
+            break;
+        n++;
+    }
+    buf[n] = '\0';
+    return true;
+}
+
+static pid_t spawn(const char *exe, const char *const *preset_args, int *out_fd, char *err, size_t errlen)
+{
+    char *argv[24] = {(char *)exe, "--port", "0", "--die-with-parent"};
+    int argc = 4;
+    for (int i = 0; preset_args[i] && argc < 23; i++)
+        argv[argc++] = (char *)preset_args[i];
+    argv[argc] = NULL;
+    int fds[2];
+    if (pipe(fds) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot run %s: %s", exe, strerror(rc));
+        close(fds[0]);
+        return -1;
+    }
+    *out_fd = fds[0];
+    return pid;
+}
+
+mer_demo *mer_demo_start(const char *preset, int *port_out, char *err, size_t errlen)
+{
+    if (!preset || !*preset)
+        preset = "default";
+    int which = -1;
+    for (size_t i = 0; i < sizeof g_presets / sizeof g_presets[0]; i++)
+        if (strcmp(preset, g_presets[i].name) == 0)
+            which = (int)i;
+    if (which < 0) {
+        snprintf(err, errlen, "unknown demo preset '%s' (default, rate-limit, slow, flaky)", preset);
+        return NULL;
+    }
+    char exe[PATH_MAX];
+    if (!find_tilesim(exe, sizeof exe)) {
+        snprintf(err, errlen, "meridian-tilesim not found beside this program or in PATH");
+        return NULL;
+    }
+    mer_demo *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    int fd = -1;
+    d->pid = spawn(exe, g_presets[which].args, &fd, err, errlen);
+    if (d->pid < 0) {
+        free(d);
+        return NULL;
+    }
+    char line[256];
+    bool ok = read_line(fd, line, sizeof line, mono_ms() + START_DEADLINE_MS) &&
+              sscanf(line, "listening on http://127.0.0.1:%d", &d->port) == 1 && d->port > 0;
+    close(fd);
+    if (!ok) {
+        snprintf(err, errlen, "%s did not start listening within %d s", exe, START_DEADLINE_MS / 1000);
+        mer_demo_stop(d);
+        return NULL;
+    }
+    snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%d", d->port);
+    MER_LOGI("demo", "tile server %s (preset %s) at %s", exe, preset, d->base_url);
+    if (port_out)
+        *port_out = d->port;
+    return d;
+}
+
+const char *mer_demo_base_url(const mer_demo *d)
+{
+    return d->base_url;
+}
+
+void mer_demo_stop(mer_demo *d)
+{
+    if (!d)
+        return;
+    if (d->pid > 0) {
+        kill(d->pid, SIGTERM);
+        long long deadline = mono_ms() + STOP_DEADLINE_MS;
+        int status;
+        for (;;) {
+            pid_t r = waitpid(d->pid, &status, WNOHANG);
+            if (r == d->pid || (r < 0 && errno != EINTR))
+                break;
+            if (mono_ms() > deadline) {
+                MER_LOGW("demo", "tile server did not stop in %d s; killing it", STOP_DEADLINE_MS / 1000);
+                kill(d->pid, SIGKILL);
+                waitpid(d->pid, &status, 0);
+                break;
+            }
+            /* No portable wait-with-timeout for a child; poll every 10 ms. */
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    free(d);
+}
