@@ -33,6 +33,7 @@
 #define DEFAULT_LAT 30.0
 #define DEFAULT_LON 10.0
 #define DEFAULT_ZOOM 2.0
+#define WARM_UP_PRESENTS 3
 
 /* Layers other modules provide; see layers.h. Empty until they exist. */
 static const mer_layer *const g_layers[] = {NULL};
@@ -478,11 +479,15 @@ static bool setup(mer_app *a, char *err, size_t len)
     }
     start_layers(a);
     /* Compile shader variants, build the HUD's glyphs and present once (the
-     * first present maps the window) before the first counted frame. */
+     * first presents map the window; the X server takes a while) before the
+     * first counted frame. */
     mer_gfx_warm_up(a->gfx, a->dw, a->dh);
-    draw_hud(a);
-    mer_gfx_begin(a->gfx, a->dw, a->dh);
-    SDL_GL_SwapWindow(a->win);
+    for (int i = 0; i < WARM_UP_PRESENTS; i++) {
+        mer_gfx_begin(a->gfx, a->dw, a->dh);
+        mer_gfx_pattern(a->gfx, MER_PAT_PLACEHOLDER, 0, 0, (float)a->dw, (float)a->dh);
+        draw_hud(a);
+        SDL_GL_SwapWindow(a->win);
+    }
     return start_loader(a, err, len);
 }
 

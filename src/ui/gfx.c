@@ -291,18 +291,36 @@ unsigned mer_gfx_texture_new(int w, int h, const void *pixels, bool bgra)
 void mer_gfx_warm_up(mer_gfx *g, int dw, int dh)
 {
     /* llvmpipe compiles a variant per state combination (blend, filter,
-     * power-of-two texture or not): touch each one the frames will use. */
-    static const uint8_t px[9 * 4] = {255, 255, 255, 255, 0, 0, 0, 255};
-    GLuint t[2] = {mer_gfx_texture_new(2, 2, px, false), mer_gfx_texture_new(3, 3, px, false)};
+     * power-of-two texture or not) and has a separate fast path, compiled on
+     * first use, for quads sampled texel for texel: touch each case the
+     * frames will use, with a tile-sized texture drawn 1:1 and scaled. */
+    enum { T = 256 };
+    uint8_t *px = calloc((size_t)T * T, 4);
+    if (!px)
+        return;
+    GLuint t[2] = {mer_gfx_texture_new(T, T, px, false), mer_gfx_texture_new(3, 3, px, false)};
+    free(px);
     mer_gfx_begin(g, dw, dh);
-    for (int i = 0; i < 2; i++) {
-        for (int k = 0; k < 4; k++)
-            mer_gfx_tile(g, t[i], 0, 0, 64, 64, 0, 0, 1, 1, k & 1 ? 0.5f : 1.0f, k & 2);
-        mer_gfx_text(g, t[i], 0, 0, 64, 64, 1, 1, 1, 1);
+    for (int k = 0; k < 4; k++) {
+        float a = k & 1 ? 0.5f : 1.0f;
+        bool crisp = k & 2;
+        mer_gfx_tile(g, t[0], 10, 10, T, T, 0, 0, 1, 1, a, crisp);
+        mer_gfx_tile(g, t[0], 10.5f, 10.5f, T * 1.5f, T * 1.5f, 0.25f, 0.25f, 0.75f, 0.75f, a, crisp);
+        mer_gfx_tile(g, t[1], 0, 0, 3, 3, 0, 0, 1, 1, a, crisp);
+        /* Tiles crossing the window's edges take other set-up paths. */
+        mer_gfx_tile(g, t[0], -100, -100, T, T, 0, 0, 1, 1, a, crisp);
+        mer_gfx_tile(g, t[0], (float)dw - 100, (float)dh - 100, T, T, 0, 0, 1, 1, a, crisp);
     }
-    mer_gfx_pattern(g, MER_PAT_PLACEHOLDER, 0, 0, 64, 64);
-    mer_gfx_pattern(g, MER_PAT_FAILED, 0, 0, 64, 64);
-    mer_gfx_pattern(g, MER_PAT_NOT_CACHED, 0, 0, 64, 64);
+    for (int i = 0; i < 2; i++) {
+        mer_gfx_text(g, t[i], 0, 0, 3, 3, 1, 1, 1, 1);
+        mer_gfx_text(g, t[i], 0, 0, 64, 16, 1, 1, 1, 1);
+    }
+    for (int p = 0; p < 2; p++) {
+        float x = p ? -100.0f : 0.0f;
+        mer_gfx_pattern(g, MER_PAT_PLACEHOLDER, x, x, T, T);
+        mer_gfx_pattern(g, MER_PAT_FAILED, x, x, T, T);
+        mer_gfx_pattern(g, MER_PAT_NOT_CACHED, x, x, T, T);
+    }
     mer_gfx_rect(g, 0, 0, 64, 64, 1, 1, 1, 0.5f);
     mer_gfx_rect(g, 0, 0, 64, 64, 1, 1, 1, 1.0f);
     glFinish();
