@@ -294,6 +294,25 @@ static void test_keys_and_wheel(void **state)
     assert_null(vd_json_line(r.stats, 12));
 }
 
+/* --demo starts its own tile server and shows its tiles. */
+static void test_demo(void **state)
+{
+    NEED_DISPLAY();
+    char lat[64], lon[64];
+    vd_corner(4, 8, 5, lat, lon, sizeof lat);
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--demo", "--size", "768x512", "--lat", lat, "--lon", lon, "--zoom", "4", NULL};
+    assert_true(vd_run_script(&r, "key h\nwait-idle 60000\nscreenshot @/d.png\n", args, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    vd_image img;
+    load(&r, "d.png", &img);
+    expect_tile(&img, 384, 256, 4, 8, 5);
+    expect_tile(&img, 128, 0, 4, 7, 4);
+    assert_true(vd_json_num(r.stats, "\"loader\"", "tiles_ok") > 0);
+    vd_image_free(&img);
+}
+
 /* Tiles that cannot be loaded (every body corrupt) draw the "failed" stripes,
  * not a hole and not the loading placeholder. */
 static void test_failed_tiles_show_pattern(void **state)
@@ -376,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_restores_last_view),
         cmocka_unit_test(test_failed_tiles_show_pattern),
         cmocka_unit_test(test_keys_and_wheel),
+        cmocka_unit_test(test_demo),
     };
     return cmocka_run_group_tests(tests, setup_server, teardown_server);
 }

@@ -19,15 +19,12 @@
 #include <SDL_image.h>
 #include <epoxy/gl.h>
 
+#include "cli/demo.h"
 #include "core/log.h"
 #include "core/tile.h"
 #include "ui/app_priv.h"
 #include "ui/viewstate.h"
 
-#if __has_include("cli/demo.h")
-#include "cli/demo.h"
-#define MER_HAVE_DEMO 1
-#endif
 
 #define TAG "app"
 #define DEFAULT_LAT 30.0
@@ -407,7 +404,6 @@ static bool start_demo(mer_app *a, char *err, size_t len)
 {
     if (!a->o->demo[0])
         return true;
-#ifdef MER_HAVE_DEMO
     int port = 0;
     char why[512] = "";
     a->demo = mer_demo_start(a->o->demo, &port, why, sizeof why);
@@ -417,10 +413,6 @@ static bool start_demo(mer_app *a, char *err, size_t len)
     }
     mer_source_set_demo_port(&a->src, port);
     return true;
-#else
-    snprintf(err, len, "--demo is not available in this build");
-    return false;
-#endif
 }
 
 static void start_layers(mer_app *a)
@@ -555,10 +547,7 @@ static void teardown(mer_app *a)
         mer_tile_result_release(&a->pending[a->pend_head++]);
         a->pend_n--;
     }
-#ifdef MER_HAVE_DEMO
-    if (a->demo)
-        mer_demo_stop(a->demo);
-#endif
+    mer_demo_stop(a->demo);
     for (int i = 0; i < a->n_layers; i++)
         if (a->layers[i]->destroy)
             a->layers[i]->destroy(a->layer_state[i]);

@@ -10,6 +10,7 @@
 
 #include <SDL.h>
 
+#include "cli/demo.h"
 #include "cli/options.h"
 #include "net/loader.h"
 #include "ui/camera.h"
@@ -40,7 +41,7 @@ typedef struct mer_app {
     mer_hud *hud;
     mer_stats *stats;
     mer_loader *loader;
-    void *demo;
+    mer_demo *demo;
 
     mer_camera cam;
     mer_fling fling;
