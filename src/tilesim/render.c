@@ -76,7 +76,7 @@ static double height(double u, double v, int octaves, double *fine)
         }
     }
     *fine = f_acc;
-    return h - 0.02;
+    return h + 0.03;
 }
 
 static int octaves_for(int z, int scale)
@@ -184,11 +184,12 @@ static rgb terrain_colour(double h, double fine, double dx, double dy, double no
         return h < 0 ? (rgb){222, 234, 244} : g_ice;
     int b = band(h);
     if (b < 3)
-        return lerp_rgb(g_sea[0], g_sea[2], (h + 0.45) / 0.45 + 0.10 * fine);
+        /* quantised tints: posterised like a printed map, and they keep PNGs small */
+        return lerp_rgb(g_sea[0], g_sea[2], round(((h + 0.45) / 0.45 + 0.10 * fine) * 20) / 20);
     double shade = -(dx + dy) * norm * 0.9;
     shade = shade < -0.6 ? -0.6 : shade > 0.6 ? 0.6 : shade;
     rgb c = band_colour(b);
-    double f = 1.0 + 0.22 * shade + 0.04 * fine;
+    double f = 1.0 + round((0.22 * shade + 0.04 * fine) * 25) / 25;
     return (rgb){clamp8(c.r * f), clamp8(c.g * f), clamp8(c.b * f)};
 }
 
@@ -199,10 +200,11 @@ static void paint_terrain(canvas *cv, mer_tile_id t, const double *g, int n)
     double norm = (double)s * tiles / (2.4 * octaves_for(t.z, cv->scale));
     for (int y = 0; y < s; y++) {
         double lat = atan(sinh(M_PI * (1.0 - 2.0 * ((double)t.y + (y + 0.5) / s) / tiles))) * 180.0 / M_PI;
-        bool ice = fabs(lat) > 78.0;
         for (int x = 0; x < s; x++) {
             uint8_t *p = cv->px + ((size_t)y * s + x) * 3;
             double h = grid_at(g, n, x, y), hr = grid_at(g, n, x + 1, y), hd = grid_at(g, n, x, y + 1);
+            /* polar ice, its edge made wavy by the (zoom-independent) height */
+            bool ice = fabs(lat) + 12.0 * h > 78.0;
             rgb c = terrain_colour(h, grid_at(g + n * n, n, x, y), hr - h, hd - h, norm, ice);
             p[0] = c.r, p[1] = c.g, p[2] = c.b;
             int b = band(h), r = band(hr), d = band(hd);
@@ -219,15 +221,17 @@ static void paint_terrain(canvas *cv, mer_tile_id t, const double *g, int n)
 /* The smallest "nice" step (degrees) whose meridians are >= min_px apart. */
 static double graticule_step(double world_px, double min_px)
 {
-    static const double nice[] = {1, 2, 2.5, 5};
-    for (int e = -7; e <= 2; e++)
+    static const double coarse[] = {1, 2, 5, 10, 15, 30, 45, 90};
+    static const double fine[] = {1, 2, 2.5, 5};
+    for (int e = -7; e < 0; e++)
         for (int i = 0; i < 4; i++) {
-            double step = nice[i] * pow(10, e);
-            if (step > 90)
-                return 90;
+            double step = fine[i] * pow(10, e);
             if (step / 360.0 * world_px >= min_px)
                 return step;
         }
+    for (int i = 0; i < 8; i++)
+        if (coarse[i] / 360.0 * world_px >= min_px)
+            return coarse[i];
     return 90;
 }
 
@@ -280,7 +284,7 @@ static void paint_graticule(canvas *cv, mer_tile_id t)
     const rgb ink = {60, 72, 96};
     int s = cv->size, fs = cv->scale; /* font pixel size */
     double world = ldexp((double)s, t.z);
-    double step = graticule_step(world, 150.0 * cv->scale);
+    double step = graticule_step(world, 110.0 * cv->scale);
     int dec = decimals_for(step);
     double x0 = (double)t.x * s, y0 = (double)t.y * s;
     double step_px = step / 360.0 * world;
