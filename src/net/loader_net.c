@@ -202,6 +202,10 @@ static void store_response(mer_loader *l, mer_sched_entry *e, const mer_xfer *x,
     m.fetched = now;
     m.expires = mer_http_expiry(x->cache_control[0] ? x->cache_control : NULL, x->expires[0] ? x->expires : NULL,
                                 x->date[0] ? x->date : NULL, now, MER_CACHE_DEFAULT_FLOOR_S);
+    /* A 404 without caching headers gets the cache's own (shorter) empty-tile
+     * lifetime rather than the 7-day floor meant for images. */
+    if (empty && !x->cache_control[0] && !x->expires[0])
+        m.expires = 0;
     m.empty = empty;
     if (mer_cache_put(l->cache, e->id, body, len, &m))
         l->st.cache_writes++;
