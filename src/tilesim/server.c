@@ -310,6 +310,7 @@ typedef struct control_ctx {
     tsim_config cfg;
     char err[256];
     bool failed;
+    bool reset_stats; /* reset-stats=1: zero the counters (not the settings) */
 } control_ctx;
 
 static enum MHD_Result control_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -317,6 +318,10 @@ static enum MHD_Result control_arg(void *cls, enum MHD_ValueKind kind, const cha
     control_ctx *x = cls;
     if (x->failed)
         return MHD_NO;
+    if (strcmp(key, "reset-stats") == 0) {
+        x->reset_stats = true;
+        return MHD_YES;
+    }
     if (!tsim_config_set_live(&x->cfg, key, value ? value : "", x->err, sizeof x->err))
         x->failed = true;
     return x->failed ? MHD_NO : MHD_YES;
@@ -340,6 +345,11 @@ static enum MHD_Result handle_control(tsim_server *s, req *r, struct MHD_Connect
         s->cfg = x.cfg;
         if (s->tokens > x.cfg.burst)
             s->tokens = x.cfg.burst;
+    }
+    if (x.reset_stats) { /* requests still in flight stay counted as such */
+        int in_flight = s->st.in_flight;
+        memset(&s->st, 0, sizeof s->st);
+        s->st.in_flight = s->st.max_in_flight = in_flight;
     }
     pthread_mutex_unlock(&s->lock);
     char json[768];
