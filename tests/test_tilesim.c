@@ -180,6 +180,10 @@ static void test_code_survives_scaling(void **state)
             assert_true(mer_test_decode_tile_id(cv, 500, 500, 500, (int)lround(offs[j][0]), (int)lround(offs[j][1]),
                                                 scales[i], &got));
             assert_true(mer_tile_equal(got, g_ids[3]));
+            /* a corner guessed up to scale px wrong still decodes */
+            assert_true(mer_test_decode_tile_id_at(cv, 500, 500, 500, offs[j][0] + scales[i], offs[j][1] - scales[i],
+                                                   scales[i], &got));
+            assert_true(mer_tile_equal(got, g_ids[3]));
             /* a corner a whole cell off must not decode */
             assert_false(mer_test_decode_tile_id_at(cv, 500, 500, 500, offs[j][0] + 8 * scales[i], offs[j][1],
                                                     scales[i], &got));
