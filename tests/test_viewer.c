@@ -37,6 +37,7 @@ static int teardown_server(void **state)
     (void)state;
     if (g_srv.pid > 0)
         mer_test_server_stop(&g_srv);
+    vd_cleanup_all();
     return 0;
 }
 
@@ -294,6 +295,34 @@ static void test_keys_and_wheel(void **state)
     assert_null(vd_json_line(r.stats, 12));
 }
 
+/* Extremes never crash or hang: the poles, the antimeridian, zoom 0 and the
+ * source's maximum, huge pans, zooming far past the limits, a tiny window. */
+static void test_extremes(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--source", g_src, "--max-concurrent", "8", "--rate", "0", "--size", "640x480",
+                          "--lat", "0", "--lon", "0", "--zoom", "0", NULL};
+    assert_true(vd_run_script(&r,
+                              "wait-idle 60000\n"
+                              "goto 90 180 0\nzoom-at 0 0 -5\nwait-idle 60000\n"
+                              "goto -90 -180 19\npan 1000000 -1000000\nzoom-at 639 479 30 100\n"
+                              "pan -1000000 1000000 200\nzoom-at 1 1 -30 100\nresize 64 64\n"
+                              "wait-idle 60000\nscreenshot @/tiny.png\nresize 1500 900\nzoom-at 100 100 12.5\n"
+                              "wait-idle 60000\n",
+                              args, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    vd_image img;
+    load(&r, "tiny.png", &img);
+    assert_int_equal(img.w, 64);
+    assert_int_equal(img.h, 64);
+    vd_image_free(&img);
+    double zoom = vd_json_num(r.stats, "\"view\"", "zoom"), lat = vd_json_num(r.stats, "\"view\"", "lat");
+    assert_true(zoom >= 0 && zoom <= 19);
+    assert_true(fabs(lat) <= 85.06);
+}
+
 /* --demo starts its own tile server and shows its tiles. */
 static void test_demo(void **state)
 {
@@ -396,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_failed_tiles_show_pattern),
         cmocka_unit_test(test_keys_and_wheel),
         cmocka_unit_test(test_demo),
+        cmocka_unit_test(test_extremes),
     };
     return cmocka_run_group_tests(tests, setup_server, teardown_server);
 }

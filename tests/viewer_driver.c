@@ -1,7 +1,9 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "viewer_driver.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <spawn.h>
@@ -25,13 +27,41 @@ bool vd_have_display(void)
     return d && *d;
 }
 
+#define MAX_DIRS 64
+static char g_dirs[MAX_DIRS][256];
+static int g_ndirs;
+
 bool vd_prepare(vd_run *r)
 {
     memset(r, 0, sizeof *r);
     r->status = -1;
     const char *tmp = getenv("TMPDIR");
     snprintf(r->dir, sizeof r->dir, "%s/mer-viewer-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    return mkdtemp(r->dir) != NULL;
+    if (!mkdtemp(r->dir))
+        return false;
+    if (g_ndirs < MAX_DIRS)
+        snprintf(g_dirs[g_ndirs++], sizeof g_dirs[0], "%s", r->dir);
+    return true;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void vd_cleanup_all(void)
+{
+    const char *keep = getenv("MER_KEEP_TEST_DIRS");
+    for (int i = 0; i < g_ndirs; i++) {
+        if (keep && *keep)
+            fprintf(stderr, "kept %s\n", g_dirs[i]);
+        else
+            nftw(g_dirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    g_ndirs = 0;
 }
 
 static bool write_script(const vd_run *r, const char *script, char *path, size_t len)

@@ -26,6 +26,8 @@ bool vd_have_display(void);
 
 /* Makes a fresh directory for a run (XDG dirs, script, stats, screenshots). */
 bool vd_prepare(vd_run *r);
+/* Removes every directory vd_prepare made (kept if MER_KEEP_TEST_DIRS is set). */
+void vd_cleanup_all(void);
 /* Runs meridian with the script text (written to DIR/script.txt) and
  * NULL-terminated extra arguments; "@" in the script is replaced by DIR.
  * Waits at most timeout_s, then kills it. Reads stats and stderr. */
