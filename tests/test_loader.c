@@ -397,6 +397,41 @@ static void test_adaptive_finds_server_limit(void **state)
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
+static void test_rewant_after_delivery(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    assert_true(mer_test_server_start(&s, NULL));
+    mer_loader_config c;
+    tl_config(&c, &s, 2);
+    mer_loader *l = mer_loader_create(&c, NULL, 0);
+    assert_non_null(l);
+    mer_want_tile w[] = {{{6, 3, 3}, 0}};
+    static collector col;
+    memset(&col, 0, sizeof col);
+    mer_loader_want(l, 1, w, 1);
+    assert_int_equal(tl_collect(l, &col, 1, 30), 1);
+    double t_delivered = tl_now_ms();
+    /* Listed again at once (the client has not uploaded it yet): no new request. */
+    mer_loader_want(l, 2, w, 1);
+    assert_true(tl_wait_idle(l, &col, 10));
+    mer_loader_stats st;
+    mer_loader_get_stats(l, &st);
+    assert_int_equal(st.requests, 1);
+    assert_int_equal(col.finals, 1);
+    /* Still listed after the re-delivery window: the client lacks it again. */
+    double end = tl_now_ms() + 15000;
+    while (col.finals < 2 && tl_now_ms() < end) {
+        mer_loader_want(l, 3, w, 1);
+        tl_collect(l, &col, 2, 0.1);
+    }
+    assert_int_equal(col.finals, 2);
+    assert_true(tl_now_ms() - t_delivered >= 2000);
+    assert_true(col.got[1].pixels_match);
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_unreachable_fails_with_reason),
         cmocka_unit_test(test_states_and_live_limits),
         cmocka_unit_test(test_adaptive_finds_server_limit),
+        cmocka_unit_test(test_rewant_after_delivery),
     };
     if (getenv("MER_TEST_FILTER"))
         cmocka_set_test_filter(getenv("MER_TEST_FILTER"));

@@ -30,6 +30,8 @@
 
 #define TAG "loader"
 #define IDLE_WAIT_MS 1000
+#define REDELIVER_DONE_MS 2000.0
+#define REDELIVER_FAILED_MS 10000.0
 
 double mer_loader_now_ms(void)
 {
@@ -81,6 +83,27 @@ static void hook_dropped(void *ud, mer_sched_entry *e)
 static void hook_added(void *ud, mer_sched_entry *e)
 {
     mer_loader_tile_added(ud, e);
+}
+
+/* A want that still lists a tile delivered a while ago means the client
+ * lacks it again (e.g. its texture was evicted): start over. Within the
+ * window it is most likely waiting to be polled or uploaded, so it stays done.
+ * Failures wait longer, so a broken tile is not hammered. */
+static void requeue_old_deliveries(mer_loader *l, double now)
+{
+    for (size_t i = 0; i < mer_sched_count(l->sched); i++) {
+        mer_sched_entry *e = mer_sched_at(l->sched, i);
+        double age = now - e->t_done_ms;
+        if (!((e->state == MER_TS_DONE && age > REDELIVER_DONE_MS) ||
+              (e->state == MER_TS_FAILED && age > REDELIVER_FAILED_MS)))
+            continue;
+        e->state = MER_TS_QUEUED;
+        e->attempts = e->throttled = e->requests = 0;
+        e->t_first_ms = e->t_start_ms = e->t_ready_ms = e->t_done_ms = 0;
+        e->revalidate = false;
+        e->code[0] = '\0';
+        mer_loader_tile_added(l, e);
+    }
 }
 
 static void apply_limits(mer_loader *l, int cap, double rate, int burst, double now)
@@ -135,6 +158,7 @@ static bool take_inbox(mer_loader *l, double now)
         mer_sched_hooks hooks = {hook_dropped, hook_added, l};
         mer_sched_want(l->sched, gen, tiles, n, &hooks);
         free(tiles);
+        requeue_old_deliveries(l, now);
         l->pub_dirty = true;
     }
     /* Everything this want added is now counted in the scheduler; publish the

@@ -33,6 +33,7 @@ void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, m
     if (reason)
         snprintf(r.reason, sizeof r.reason, "%s", reason);
     e->state = st == MER_TILE_FAILED ? MER_TS_FAILED : MER_TS_DONE;
+    e->t_done_ms = mer_loader_now_ms();
     e->last_status = http_status;
     snprintf(e->code, sizeof e->code, "%s", code ? code : "");
     if (st == MER_TILE_EMPTY)
@@ -223,8 +224,10 @@ void mer_loader_drain_done(mer_loader *l, double now)
             continue; /* no longer wanted */
         l->pub_dirty = true;
         if (notes[i].ok) {
-            if (!notes[i].stale_copy && e->state == MER_TS_DECODING)
+            if (!notes[i].stale_copy && e->state == MER_TS_DECODING) {
                 e->state = MER_TS_DONE;
+                e->t_done_ms = now;
+            }
         } else {
             on_decode_failed(l, e, &notes[i], now);
         }

@@ -26,6 +26,7 @@ typedef struct mer_sched_entry {
     double t_first_ms;    /* first request started, 0 = none yet */
     double t_start_ms;    /* current request started */
     double t_ready_ms;    /* RETRY_WAIT: earliest next attempt */
+    double t_done_ms;     /* DONE/FAILED: when it was delivered */
     int last_status;
     char code[8];         /* FAILED: short code */
     void *xfer;           /* IN_FLIGHT: the loader's transfer */
