@@ -254,6 +254,28 @@ static void test_max_zoom_and_empty_rule(void **state)
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
+/* --empty-rule sea: tiles without land answer 404, like empty ocean tiles. */
+static void test_empty_rule_sea(void **state)
+{
+    mer_test_server s;
+    const char *args[] = {"--empty-rule", "sea", NULL};
+    assert_true(mer_test_server_start(&s, args));
+    const struct {
+        const char *path;
+        long status;
+    } cases[] = {{"/2/0/1.png", 404}, {"/2/2/1.png", 200}, {"/0/0/0.png", 200}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char url[128];
+        snprintf(url, sizeof url, "%s%s", s.base_url, cases[i].path);
+        mer_test_response r;
+        assert_true(mer_test_fetch(url, NULL, 10000, &r));
+        if (r.status != cases[i].status)
+            fail_msg("%s: %ld", cases[i].path, r.status);
+        mer_test_response_free(&r);
+    }
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
 static void test_conditional_requests(void **state)
 {
     mer_test_response r;
@@ -541,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_png_sizes),
         cmocka_unit_test(test_404_outside_range),
         cmocka_unit_test(test_max_zoom_and_empty_rule),
+        cmocka_unit_test(test_empty_rule_sea),
         cmocka_unit_test(test_conditional_requests),
         cmocka_unit_test(test_stats_and_control),
         cmocka_unit_test(test_bad_cli_exits_2),
