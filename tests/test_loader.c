@@ -78,9 +78,23 @@ static void run_rate_limited(bool date)
     mer_loader_want(l, 7, w, n);
     static collector col;
     memset(&col, 0, sizeof col);
-    assert_int_equal(tl_collect(l, &col, n, 90), n);
-    check_all_ok(&col, n);
+    /* While it loads, the host pause shows in the stats and the tile states. */
+    bool saw_pause = false, saw_paused_tile = false;
+    double end = tl_now_ms() + 90000;
     mer_loader_stats st;
+    mer_tile_state_info info[64];
+    while (col.finals < n && tl_now_ms() < end) {
+        tl_collect(l, &col, n, 0.02);
+        mer_loader_get_stats(l, &st);
+        saw_pause |= st.paused_ms > 0;
+        size_t k = mer_loader_get_tile_states(l, info, 64);
+        for (size_t i = 0; i < k; i++)
+            saw_paused_tile |= info[i].state == MER_TS_PAUSED && info[i].wait_ms > 0;
+    }
+    assert_int_equal(col.finals, n);
+    check_all_ok(&col, n);
+    assert_true(saw_pause);
+    assert_true(saw_paused_tile);
     mer_loader_get_stats(l, &st);
     assert_int_equal(st.tiles_failed, 0);
     assert_true(st.status_429 > 0); /* the limit really was hit */
@@ -432,6 +446,32 @@ static void test_rewant_after_delivery(void **state)
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
+/* WebP (libwebp) and JPEG (SDL_image) tiles decode to the right ids too; the
+ * format is found from the bytes, whatever the URL says. */
+static void test_webp_and_jpeg(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    assert_true(mer_test_server_start(&s, NULL));
+    const char *ext[] = {"webp", "jpg"};
+    for (int k = 0; k < 2; k++) {
+        mer_loader_config c;
+        tl_config(&c, &s, 4);
+        snprintf(c.source.url, sizeof c.source.url, "%s/{z}/{x}/{y}.%s", s.base_url, ext[k]);
+        mer_loader *l = mer_loader_create(&c, NULL, 0);
+        assert_non_null(l);
+        mer_want_tile w[8];
+        size_t n = tl_grid(w, 7, 11, 22, 3, 2);
+        mer_loader_want(l, 1, w, n);
+        static collector col;
+        memset(&col, 0, sizeof col);
+        assert_int_equal(tl_collect(l, &col, n, 30), n);
+        check_all_ok(&col, n);
+        mer_loader_destroy(l);
+    }
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_states_and_live_limits),
         cmocka_unit_test(test_adaptive_finds_server_limit),
         cmocka_unit_test(test_rewant_after_delivery),
+        cmocka_unit_test(test_webp_and_jpeg),
     };
     if (getenv("MER_TEST_FILTER"))
         cmocka_set_test_filter(getenv("MER_TEST_FILTER"));
