@@ -323,6 +323,34 @@ static void test_extremes(void **state)
     assert_true(fabs(lat) <= 85.06);
 }
 
+/* A layer toggled by its key draws over the map: G outlines the tile slots
+ * along the tile borders (x = 128, 384, 640 and y = 256 here). */
+static void test_grid_layer(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, "key h\nwait-idle 60000\nscreenshot @/off.png\nkey g\nscreenshot @/on.png\n", 4, 8, 5, "768x512");
+    assert_int_equal(r.status, 0);
+    vd_image off, on;
+    load(&r, "off.png", &off);
+    load(&r, "on.png", &on);
+    long border = 0, inside = 0, before = 0;
+    for (int y = 40; y < 480; y++) {
+        const uint8_t *p = vd_px(&on, 384, y), *q = vd_px(&on, 300, y), *o = vd_px(&off, 384, y);
+        border += p[0] == 255 && p[1] == 0 && p[2] == 255;
+        inside += y != 256 && q[0] == 255 && q[1] == 0 && q[2] == 255; /* y = 256: a horizontal border */
+        before += o[0] == 255 && o[1] == 0 && o[2] == 255;
+    }
+    assert_int_equal(border, 480 - 40);
+    assert_int_equal(inside, 0);
+    assert_int_equal(before, 0);
+    const uint8_t *h = vd_px(&on, 300, 256);
+    assert_true(h[0] == 255 && h[1] == 0 && h[2] == 255);
+    vd_image_free(&off);
+    vd_image_free(&on);
+}
+
 /* --demo starts its own tile server and shows its tiles. */
 static void test_demo(void **state)
 {
@@ -426,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_keys_and_wheel),
         cmocka_unit_test(test_demo),
         cmocka_unit_test(test_extremes),
+        cmocka_unit_test(test_grid_layer),
     };
     return cmocka_run_group_tests(tests, setup_server, teardown_server);
 }

@@ -32,8 +32,9 @@
 #define DEFAULT_ZOOM 2.0
 #define WARM_UP_PRESENTS 3
 
-/* Layers other modules provide; see layers.h. Empty until they exist. */
-static const mer_layer *const g_layers[] = {NULL};
+/* Optional layers in key order; see layers.h to add one (tile-state overlay
+ * N, network panel P, cache coverage C). */
+static const mer_layer *const g_layers[] = {&mer_layer_grid};
 
 double mer_app_now(void)
 {
@@ -217,6 +218,14 @@ static void draw_hud(mer_app *a)
     mer_hud_info in = {.attribution = a->src.attribution, .zoom = a->cam.zoom, .centre_lat = clat,
                        .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a),
                        .failed = a->last_failed, .offline = a->o->offline};
+    /* The optional layers' keys, so nobody needs the README to find them. */
+    char hint[160] = "";
+    for (int i = 0; i < a->n_layers; i++) {
+        size_t n = strlen(hint);
+        snprintf(hint + n, sizeof hint - n, "%s%s %s%s", i ? "   " : "", SDL_GetKeyName(a->layers[i]->key),
+                 a->layers[i]->name, a->layer_on[i] ? " (on)" : "");
+    }
+    in.hint = hint;
     if (a->mouse_in) {
         double u, v;
         mer_camera_screen_to_world(&a->cam, a->mouse_x, a->mouse_y, &u, &v);

@@ -43,4 +43,7 @@ typedef struct mer_layer {
     void (*destroy)(void *state);
 } mer_layer;
 
+/* The layers built so far (each in its own file). */
+extern const mer_layer mer_layer_grid; /* G: tile slot outlines (layer_grid.c) */
+
 #endif
