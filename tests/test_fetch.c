@@ -120,6 +120,10 @@ static void test_mosaic_in_place(void **state)
     assert_int_equal(mer_test_json_int(json, "requests"), 20);
     assert_non_null(strstr(json, "\"tile_latency_ms\": {\"p50\": "));
     assert_non_null(strstr(slurp(g_err), "20 ok, 0 empty, 0 failed"));
+    /* --bbox: the 2x2 tiles around (0, 0) at zoom 3 are x 3..4, y 3..4. */
+    const char *bargs[] = {"fetch", "--source", url, "--zoom", "3", "--bbox", "-10,-10,10,10", "--out", g_out, NULL};
+    assert_int_equal(run_meridian(bargs), 0);
+    check_mosaic(3, 3, 3, 2, 2, 4);
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
 

@@ -472,6 +472,38 @@ static void test_webp_and_jpeg(void **state)
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
+/* The client's own token bucket keeps it under a server's limit: with a
+ * client rate below the server's, the server never has to say 429. */
+static void test_client_rate_limit(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    const char *args[] = {"--rate", "5", "--burst", "3", NULL};
+    assert_true(mer_test_server_start(&s, args));
+    mer_loader_config c;
+    tl_config(&c, &s, 6);
+    c.rate = 4;
+    c.burst = 2;
+    mer_loader *l = mer_loader_create(&c, NULL, 0);
+    assert_non_null(l);
+    mer_want_tile w[16];
+    size_t n = tl_grid(w, 8, 1, 1, 5, 2);
+    double t0 = tl_now_ms();
+    mer_loader_want(l, 1, w, n);
+    static collector col;
+    memset(&col, 0, sizeof col);
+    assert_int_equal(tl_collect(l, &col, n, 60), n);
+    check_all_ok(&col, n);
+    /* 2 at once, then 4/s: the last of 10 cannot start before 2 s. */
+    assert_true(tl_now_ms() - t0 >= 1900);
+    mer_loader_stats st;
+    mer_loader_get_stats(l, &st);
+    assert_int_equal(st.status_429, 0);
+    assert_int_equal(st.requests, n);
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_adaptive_finds_server_limit),
         cmocka_unit_test(test_rewant_after_delivery),
         cmocka_unit_test(test_webp_and_jpeg),
+        cmocka_unit_test(test_client_rate_limit),
     };
     if (getenv("MER_TEST_FILTER"))
         cmocka_set_test_filter(getenv("MER_TEST_FILTER"));
