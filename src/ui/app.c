@@ -31,6 +31,7 @@
 #define DEFAULT_LON 10.0
 #define DEFAULT_ZOOM 2.0
 #define WARM_UP_PRESENTS 3
+#define FAST_FLING_PX_S 1500.0
 
 /* Optional layers in key order; see layers.h to add one (tile-state overlay
  * N, network panel P, cache coverage C). */
@@ -192,6 +193,10 @@ static void send_wants(mer_app *a, double now)
         force = true;
         a->last_force = now;
     }
+    /* During a fast fling the tiles flying past would be stale before they
+     * arrive: ask only once the glide has slowed down (as libshumate does). */
+    if (!force && a->fling.active && hypot(a->fling.vx, a->fling.vy) > FAST_FLING_PX_S)
+        return;
     const mer_want_tile *w;
     size_t n;
     if (mer_mapview_wants(a->mv, &a->cam, a->scale, a->tc, force, &w, &n) && a->loader) {
@@ -252,10 +257,24 @@ static bool draw_layers(mer_app *a, double now)
     return more;
 }
 
+/* Moved to a display with another scale: the HUD's font follows. */
+static void rescale_hud(mer_app *a)
+{
+    char err[256];
+    mer_hud *h = mer_hud_create(a->scale, err, sizeof err);
+    if (h) {
+        mer_hud_destroy(a->hud);
+        a->hud = h;
+        a->hud_scale = a->scale;
+    }
+}
+
 static void render_frame(mer_app *a, double t0)
 {
     a->frame++;
     a->dirty = false;
+    if (a->hud && a->scale != a->hud_scale)
+        rescale_hud(a);
     step_animations(a, t0);
     mer_frame_sample fs;
     memset(&fs, 0, sizeof fs);
@@ -472,11 +491,13 @@ static bool setup(mer_app *a, char *err, size_t len)
     if (!a->hud)
         return false;
     start_view(a);
+    a->hud_scale = 1.0;
     if (a->scale != 1.0) { /* HiDPI: the font at the drawable's resolution */
         mer_hud_destroy(a->hud);
         a->hud = mer_hud_create(a->scale, err, len);
         if (!a->hud)
             return false;
+        a->hud_scale = a->scale;
     }
     start_layers(a);
     /* Compile shader variants, build the HUD's glyphs and present once (the

@@ -48,6 +48,7 @@ typedef struct mer_app {
     mer_zoom_anim zanim;
     mer_pan_anim panim;
     double scale;           /* drawable / window */
+    double hud_scale;       /* the scale the HUD's font was made for */
     int dw, dh;
     double home_lat, home_lon, home_zoom;
     double anim_t;          /* last animation step, seconds */

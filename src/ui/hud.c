@@ -36,13 +36,16 @@ mer_hud *mer_hud_create(double scale, char *err, size_t len)
         snprintf(err, len, "font assets/fonts/DejaVuSans.ttf not found (set MERIDIAN_DATADIR)");
         return NULL;
     }
-    if (!TTF_WasInit() && TTF_Init() != 0) {
+    /* Reference counted: each HUD holds one, so a new HUD can be made before
+     * the old one is destroyed (display scale changes). */
+    if (TTF_Init() != 0) {
         snprintf(err, len, "SDL_ttf: %s", TTF_GetError());
         return NULL;
     }
     mer_hud *h = calloc(1, sizeof *h);
     if (!h) {
         snprintf(err, len, "out of memory");
+        TTF_Quit();
         return NULL;
     }
     h->scale = scale;
@@ -50,6 +53,7 @@ mer_hud *mer_hud_create(double scale, char *err, size_t len)
     if (!h->font) {
         snprintf(err, len, "font %s: %s", path, TTF_GetError());
         free(h);
+        TTF_Quit();
         return NULL;
     }
     return h;
