@@ -355,6 +355,34 @@ static void test_prefetch_resume_and_export(void **state)
     assert_true(mer_test_server_get_stats(&s, json, sizeof json));
     assert_int_equal(mer_test_json_int(json, "requests"), reqs);
 
+    /* 4. Stale (expired, made so directly): revalidated, by ETag: 304s, no bodies. */
+    mer_cache *c = mer_cache_open(g_dir, &src, 0, err, sizeof err);
+    assert_non_null(c);
+    int64_t now = (int64_t)time(NULL);
+    for (int z = a.zmin; z <= a.zmax; z++) {
+        mer_tile_range rg = mer_area_range(&a, z);
+        for (int64_t y = rg.y0; y <= rg.y1; y++)
+            for (int64_t x = rg.x0; x <= rg.x1; x++) {
+                mer_cache_meta m;
+                mer_tile_id t = {z, (int32_t)x, (int32_t)y};
+                assert_int_equal(mer_cache_get_meta(c, t, &m), MER_CACHE_HIT);
+                m.expires = now - 10;
+                assert_true(mer_cache_refresh(c, t, &m));
+            }
+    }
+    mer_cache_close(c);
+    assert_int_equal(run_meridian(args), 0);
+    plan_line(&total, &cached, &todo);
+    assert_int_equal(cached, 0);
+    assert_int_equal(todo, n);
+    assert_non_null(strstr(slurp(g_out), "0 failed, 0 kept stale"));
+    assert_true(mer_test_server_get_stats(&s, json, sizeof json));
+    assert_int_equal(mer_test_json_int(json, "requests"), reqs + (long)n);
+    assert_int_equal(mer_test_json_int(json, "304"), (long)n);
+    assert_int_equal(run_meridian(args), 0);
+    plan_line(&total, &cached, &todo);
+    assert_int_equal(cached, n); /* fresh again */
+
     check_export(&s, &src, &a, n);
     g_server = NULL;
     assert_int_equal(mer_test_server_stop(&s), 0);

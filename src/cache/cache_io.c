@@ -103,9 +103,9 @@ static void meta_forever(mer_cache_meta *m)
 
 static mer_cache_result lookup(mer_cache *c, mer_tile_id t, mer_cache_entry *out, bool want_data)
 {
+    memset(out, 0, sizeof *out); /* a miss leaves nothing to free */
     if (!c || !c->db || !mer_tile_valid(t))
         return c ? MER_CACHE_MISS : MER_CACHE_ERROR;
-    memset(out, 0, sizeof *out);
     if (c->side_table) {
         mer_cache_result r = read_info(c, t, &out->meta);
         if (r != MER_CACHE_HIT)

@@ -299,9 +299,8 @@ static void send_want(pf_run *r)
     mer_loader_want(r->l, ++r->gen, r->win, r->n_win);
 }
 
-static void finish_tile(pf_run *r, size_t i)
+static void remove_tile(pf_run *r, size_t i)
 {
-    r->k.done++;
     r->n_win--;
     memmove(&r->win[i], &r->win[i + 1], (r->n_win - i) * sizeof *r->win);
     memmove(&r->win_stale[i], &r->win_stale[i + 1], (r->n_win - i) * sizeof *r->win_stale);
@@ -316,8 +315,17 @@ static bool take_result(pf_run *r, const mer_tile_result *res)
     if (i == r->n_win)
         return false;
     if (res->stale) {
-        r->win_stale[i] = true;
-        return false;
+        /* A stale copy while it is revalidated; the fresh result follows. A
+         * second stale copy means the revalidation failed and the loader
+         * tried again: the copy stays cached as it is, and we move on. */
+        if (!r->win_stale[i]) {
+            r->win_stale[i] = true;
+            return false;
+        }
+        r->k.kept_stale++;
+        r->k.done++;
+        remove_tile(r, i);
+        return true;
     }
     if (res->status == MER_TILE_OK)
         r->k.stored++;
@@ -329,7 +337,8 @@ static bool take_result(pf_run *r, const mer_tile_result *res)
             fprintf(stderr, "%stile %d/%d/%d failed: %s\n", isatty(2) ? "\n" : "", res->id.z, res->id.x,
                     res->id.y, res->reason[0] ? res->reason : "unknown reason");
     }
-    finish_tile(r, i);
+    r->k.done++;
+    remove_tile(r, i);
     return true;
 }
 
@@ -347,6 +356,10 @@ static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf
         snprintf(cfg.user_agent, sizeof cfg.user_agent, "%s", a->o.user_agent);
     snprintf(cfg.cache_dir, sizeof cfg.cache_dir, "%s", a->cache_dir);
     cfg.cache_max_bytes = (size_t)a->o.cache_size_mb << 20;
+    /* Nothing is drawn: decoding every tile would be prefetch's main cost
+     * (zlib and libpng, ~1 ms a tile), so the loader only checks the bytes. */
+    cfg.no_decode = true;
+    cfg.decode_workers = 1;
     pf_wake w = {.ready = false};
     pthread_mutex_init(&w.lock, NULL);
     pthread_cond_init(&w.cond, NULL);
@@ -370,14 +383,15 @@ static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf
     size_t next = 0;
     mer_tile_result res[64];
     while (!g_interrupted) {
-        bool grew = false;
-        while (r.n_win < r.cap && next < n_todo) {
-            r.win_stale[r.n_win] = false;
-            r.win[r.n_win++] = (mer_want_tile){todo[next++], 0};
-            grew = true;
-        }
-        if (grew)
+        /* Refill at half empty, so that a want (which the loader reconciles
+         * in full) goes out per half window rather than per finished tile. */
+        if (r.n_win <= r.cap / 2 && next < n_todo) {
+            while (r.n_win < r.cap && next < n_todo) {
+                r.win_stale[r.n_win] = false;
+                r.win[r.n_win++] = (mer_want_tile){todo[next++], 0};
+            }
             send_want(&r);
+        }
         if (r.n_win == 0)
             break;
         size_t got = mer_loader_poll_results(r.l, res, 64);
@@ -394,10 +408,9 @@ static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf
         if (mer_loader_idle(r.l)) {
             /* Nothing more will come for what is left: stale copies whose
              * revalidation failed (they stay cached, as they were). */
-            while (r.n_win) {
-                r.k.kept_stale++;
-                finish_tile(&r, r.n_win - 1);
-            }
+            r.k.kept_stale += r.n_win;
+            r.k.done += r.n_win;
+            r.n_win = 0;
             continue;
         }
         wait_wake(&w, 100);
