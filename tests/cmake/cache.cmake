@@ -6,9 +6,9 @@ if(TARGET meridian-tilesim)
   # Through the loader and the real tile server (threads: also under TSan).
   mer_add_unit_test(offline LABELS cache tsan TIMEOUT 180 SOURCES ${CACHE_TEST_SUPPORT})
   add_dependencies(test_offline meridian-tilesim)
-  # The meridian binary's prefetch and export commands.
+  # The meridian binary's prefetch and export commands (its loader thread: TSan too).
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_prefetch.c)
-    mer_add_unit_test(prefetch LABELS cache TIMEOUT 240 SOURCES ${CACHE_TEST_SUPPORT})
+    mer_add_unit_test(prefetch LABELS cache tsan TIMEOUT 240 SOURCES ${CACHE_TEST_SUPPORT})
     add_dependencies(test_prefetch meridian-tilesim meridian)
   endif()
 endif()
