@@ -315,6 +315,16 @@ static void render_frame(mer_app *a, double t0)
     mer_runner_frame_done(a);
 }
 
+/* Milliseconds until the next frame may start: frames are paced to the
+ * display's refresh rate even where the swap interval is not honoured (Xvfb,
+ * some compositors), so a software renderer never steals CPU from the decode
+ * threads to draw frames nobody can see. 0 = now. */
+static int pace_ms(const mer_app *a)
+{
+    double left = a->last_frame_t0 + a->frame_interval - mer_app_now();
+    return left > 0.0005 ? (int)ceil(left * 1000.0) : 0;
+}
+
 static void main_loop(mer_app *a)
 {
     SDL_Event ev;
@@ -322,17 +332,22 @@ static void main_loop(mer_app *a)
         int wait_ms = a->script ? mer_runner_step(a) : -1;
         if (!a->running)
             break;
-        if (!frame_needed(a) && wait_ms != 0) {
-            /* Idle: sleep until input or a loader wake-up (or a script deadline). */
-            int got = wait_ms < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, wait_ms);
-            if (got)
+        bool need = frame_needed(a);
+        int pace = need ? pace_ms(a) : 0;
+        if (!need || pace > 0) {
+            /* Idle: sleep until input or a loader wake-up (or a script
+             * deadline, or the next frame slot). */
+            int w = !need ? wait_ms : (wait_ms < 0 || pace < wait_ms ? pace : wait_ms);
+            if (w != 0 && (w < 0 ? SDL_WaitEvent(&ev) : SDL_WaitEventTimeout(&ev, w)))
                 mer_input_event(a, &ev);
         }
         double t0 = mer_app_now();
         while (SDL_PollEvent(&ev))
             mer_input_event(a, &ev);
-        if (a->running && frame_needed(a))
+        if (a->running && frame_needed(a) && pace_ms(a) == 0) {
+            a->last_frame_t0 = t0;
             render_frame(a, t0);
+        }
     }
 }
 
@@ -364,6 +379,9 @@ static bool create_window(mer_app *a, char *err, size_t len)
                  epoxy_gl_version() % 10);
         return false;
     }
+    SDL_DisplayMode mode;
+    int hz = SDL_GetWindowDisplayMode(a->win, &mode) == 0 ? mode.refresh_rate : 0;
+    a->frame_interval = 1.0 / (hz >= 30 && hz <= 500 ? hz : 60);
     /* Adaptive vsync if the driver has it, else plain vsync. */
     if (SDL_GL_SetSwapInterval(-1) != 0)
         SDL_GL_SetSwapInterval(1);

@@ -65,6 +65,8 @@ typedef struct mer_app {
 
     /* Frames. */
     bool running, dirty, fading;
+    double frame_interval;  /* 1 / refresh rate, seconds */
+    double last_frame_t0;
     int exit_code;
     uint64_t frame;
     uint64_t generation;
