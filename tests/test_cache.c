@@ -716,6 +716,15 @@ static void test_coverage(void **state)
     mer_tile_range w = {3, 6, 8, 3, 3};
     assert_int_equal(mer_cache_coverage(c, w, bits, sizeof bits), 2);
     assert_int_equal(bits[0], 0x06); /* x 7 (empty tile) -> i 1, x 8 = 0 -> i 2 */
+    /* The extent: z3 has the most tiles (3 images; the 404 does not count). */
+    int ez;
+    double w_, s_, e_, n_;
+    assert_true(mer_cache_extent(c, &ez, &w_, &s_, &e_, &n_));
+    assert_int_equal(ez, 3);
+    assert_true(fabs(w_ - -180.0) < 1e-9);  /* x 0 */
+    assert_true(fabs(e_) < 1e-9);           /* x 3 spans -45 .. 0 */
+    assert_true(n_ < 66.52 && n_ > 66.50);  /* y 2 at z3: north edge 66.51 */
+    assert_true(s_ < -40.9 && s_ > -41.0);  /* y 4: south edge -40.98 */
     mer_tile_range huge = {20, 0, 4095, 0, 4095};
     assert_int_equal(mer_cache_coverage(c, huge, bits, sizeof bits), -1);
     assert_int_equal(mer_cache_coverage(c, r, bits, 1), -1); /* buffer too small */
@@ -730,6 +739,9 @@ static void test_standalone_mbtiles(void **state)
     char err[256] = "";
     mer_cache *c = mer_cache_open_mbtiles(path, false, err, sizeof err);
     assert_non_null(c);
+    int ez;
+    double w_, s_, e_, n_;
+    assert_false(mer_cache_extent(c, &ez, &w_, &s_, &e_, &n_)); /* no tiles yet */
     assert_true(mer_cache_set_metadata(c, "name", "area"));
     assert_true(mer_cache_set_metadata(c, "format", "png"));
     uint8_t buf[400];

@@ -69,6 +69,8 @@ static const char *const g_sql[ST_COUNT] = {
     [ST_META_SET] = "INSERT OR REPLACE INTO metadata(name, value) VALUES (?1, ?2)",
     [ST_COUNT_TILES] = "SELECT COUNT(*), COALESCE(SUM(LENGTH(tile_data)), 0) FROM tiles",
     [ST_COUNT_EMPTY] = "SELECT COUNT(*) FROM mer_tile_info WHERE empty=1",
+    [ST_EXTENT] = "SELECT zoom_level, COUNT(*) AS n, MIN(tile_column), MAX(tile_column), MIN(tile_row), "
+                  "MAX(tile_row) FROM tiles GROUP BY zoom_level ORDER BY n DESC, zoom_level DESC LIMIT 1",
 };
 
 static const char g_schema_mbtiles[] =

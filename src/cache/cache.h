@@ -99,6 +99,11 @@ mer_cache_result mer_cache_get_meta(mer_cache *c, mer_tile_id t, mer_cache_meta 
  * tiles, or -1 on error or when the range holds more than MER_CACHE_COVERAGE_MAX tiles. */
 int64_t mer_cache_coverage(mer_cache *c, mer_tile_range r, uint8_t *bits, size_t bits_len);
 
+/* Where the cache has tiles (for an --offline start with no position): the
+ * zoom level that holds the most tiles and the lon/lat box of its tiles.
+ * False if the cache has no tiles. Scans the tiles index once: call at start-up. */
+bool mer_cache_extent(mer_cache *c, int *zoom, double *west, double *south, double *east, double *north);
+
 /* MBTiles metadata (name, format, bounds, minzoom, maxzoom, attribution...). */
 bool mer_cache_get_metadata(mer_cache *c, const char *name, char *buf, size_t len);
 bool mer_cache_set_metadata(mer_cache *c, const char *name, const char *value);

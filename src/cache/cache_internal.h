@@ -35,6 +35,7 @@ typedef enum mer_cache_stmt_id {
     ST_META_SET,
     ST_COUNT_TILES,
     ST_COUNT_EMPTY,
+    ST_EXTENT,
     ST_COUNT
 } mer_cache_stmt_id;
 

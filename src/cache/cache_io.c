@@ -421,3 +421,32 @@ bool mer_cache_get_totals(mer_cache *c, mer_cache_totals *out)
         sqlite3_reset(st);
     return true;
 }
+
+bool mer_cache_extent(mer_cache *c, int *zoom, double *west, double *south, double *east, double *north)
+{
+    sqlite3_stmt *st = c && c->db ? mer_cache_stmt(c, ST_EXTENT) : NULL;
+    if (!st)
+        return false;
+    bool found = false;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int z = sqlite3_column_int(st, 0);
+        int32_t x0 = sqlite3_column_int(st, 2), x1 = sqlite3_column_int(st, 3);
+        /* TMS rows: the highest row is the northernmost tile. */
+        int32_t ynorth = mer_tms_y(sqlite3_column_int(st, 5), z);
+        int32_t ysouth = mer_tms_y(sqlite3_column_int(st, 4), z);
+        mer_tile_id nw = {z, x0, ynorth}, se = {z, x1, ysouth};
+        if (z >= 0 && z <= MER_MAX_ZOOM && mer_tile_valid(nw) && mer_tile_valid(se)) {
+            double w, s, e, n;
+            mer_tile_bounds(nw, &w, &s, &e, &n);
+            *west = w;
+            *north = n;
+            mer_tile_bounds(se, &w, &s, &e, &n);
+            *east = e;
+            *south = s;
+            *zoom = z;
+            found = true;
+        }
+    }
+    sqlite3_reset(st);
+    return found;
+}
