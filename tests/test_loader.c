@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "net/policy.h"
+#include "net/xfer.h"
 #include "test_loader_util.h"
 
 static void check_all_ok(const collector *col, size_t n)
@@ -504,6 +506,37 @@ static void test_client_rate_limit(void **state)
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
+/* The second line of defence against huge bodies: when no Content-Length
+ * warns curl (chunked), the write callback cuts the body at the cap. Here the
+ * Content-Length check is switched off to exercise the callback alone. */
+static void test_xfer_write_cap(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    assert_true(mer_test_server_start(&s, NULL));
+    char url[128];
+    snprintf(url, sizeof url, "%s/6/20/20.png", s.base_url);
+    mer_xfer_limits lim = {2000, 5000, 1000, "Meridian-test", NULL};
+    mer_xfer *x = mer_xfer_create(url, &lim, NULL, NULL, NULL);
+    assert_non_null(x);
+    curl_easy_setopt(x->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);
+    CURLcode rc = curl_easy_perform(x->easy);
+    assert_int_equal(rc, CURLE_WRITE_ERROR);
+    assert_true(x->too_big);
+    assert_true(x->len <= 1000);
+    assert_int_equal(mer_http_classify(rc, 0), MER_V_RETRY);
+    mer_xfer_destroy(x);
+    /* The same request within the cap succeeds and keeps the whole body. */
+    lim.max_body_bytes = 1 << 20;
+    x = mer_xfer_create(url, &lim, NULL, NULL, NULL);
+    assert_int_equal(curl_easy_perform(x->easy), CURLE_OK);
+    assert_false(x->too_big);
+    assert_true(x->len > 1000 && x->len == x->received);
+    assert_non_null(strstr(x->etag, "tsim"));
+    mer_xfer_destroy(x);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_rewant_after_delivery),
         cmocka_unit_test(test_webp_and_jpeg),
         cmocka_unit_test(test_client_rate_limit),
+        cmocka_unit_test(test_xfer_write_cap),
     };
     if (getenv("MER_TEST_FILTER"))
         cmocka_set_test_filter(getenv("MER_TEST_FILTER"));
