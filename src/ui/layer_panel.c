@@ -1,0 +1,449 @@
+/* The network panel (key P): the loader's counters as a talk audience can
+ * read them, and live controls.
+ *
+ * Figures (all from mer_loader_get_stats, the same counters --stats writes):
+ * in flight vs the cap as a bar; the token bucket's fill; requests/s, 429s/s
+ * and bytes/s as sparklines over the last 30 s; the concurrency cap over the
+ * same 30 s (it moves in adaptive mode); a status-code table; retries; p50
+ * and p95 latency; a countdown while the host is paused by Retry-After.
+ * The sparklines come from a ring of per-second counter deltas, sampled in
+ * draw(); while the loader is idle no frames are drawn, and the seconds
+ * missed are filled in as quiet ones on the next frame.
+ *
+ * Controls (while the panel is on): [ ] concurrency cap, , . rate, A adaptive,
+ * R clear the GPU tile cache (the view reloads from the disk cache and the
+ * network), 1-4 ask the --demo tile server to change its limits.
+ *
+ * Threads: everything runs on the main thread except the demo-server request.
+ * That is a blocking libcurl easy POST to tilesim's /control on loopback (300 ms
+ * timeout); it runs on a small detached thread so the main thread never waits
+ * on a socket. The thread owns its job until it finishes; the job is shared
+ * with the panel through a reference count (two owners: the panel and the
+ * thread), so either may go first. At most one request runs at a time. Going
+ * through the loader instead would mix control requests with tile requests
+ * under the same cap and rate limit, which is what the panel measures. */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <curl/curl.h>
+
+#include "ui/layer_text.h"
+#include "ui/layers.h"
+#include "ui/overlay_colors.h"
+
+#define PN_SECONDS 30
+#define PN_FONT_PT 12
+#define PN_WIDTH 310      /* logical pixels */
+#define PN_SPARK_H 26
+#define PN_CTL_TIMEOUT_MS 300L
+#define PN_CAP_LIMIT 64
+
+/* Server presets for keys 1-4 (tilesim /control query strings). */
+static const struct {
+    const char *name;
+    const char *query;
+} g_presets[] = {
+    {"open", "rate=0&max-concurrent=0&latency=80&jitter=20&fail-rate=0"},
+    {"rate-limit", "rate=8&burst=4&max-concurrent=4&latency=150&jitter=0&fail-rate=0"},
+    {"strict", "rate=2&burst=2&max-concurrent=2&latency=200&jitter=0&fail-rate=0"},
+    {"flaky", "rate=0&max-concurrent=0&latency=120&jitter=40&fail-rate=0.15"},
+};
+
+/* Client rate steps for , and . (requests/s; 0 = unlimited, the top step). */
+static const double g_rates[] = {0.5, 1, 2, 4, 6, 8, 12, 16, 24, 32, 64, 0};
+
+typedef struct pn_sample {
+    double req, r429, bytes; /* per second */
+    int cap;                 /* lowest cap seen in that second */
+} pn_sample;
+
+/* Shared by the panel and the request thread; refs counts the owners. */
+typedef struct pn_job {
+    atomic_int refs;
+    atomic_int result; /* 0 running, 1 ok, 2 failed */
+    char url[192];
+} pn_job;
+
+typedef struct pn_state {
+    mer_ltext *txt;
+    pn_sample ring[PN_SECONDS];
+    int head;              /* index of the newest finished second */
+    bool started;
+    double sec_t;          /* start of the current second (our clock) */
+    mer_loader_stats base; /* counters at sec_t */
+    int sec_min_cap;
+    pn_job *job;           /* the latest server request, or NULL */
+    int job_preset;
+    char note[96];         /* feedback for the last control key */
+    float box_h;           /* the panel's height in the last frame */
+} pn_state;
+
+/* ---- the demo-server request thread ---- */
+
+static void job_unref(pn_job *j)
+{
+    if (j && atomic_fetch_sub(&j->refs, 1) == 1)
+        free(j);
+}
+
+static size_t discard(char *p, size_t sz, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return sz * n;
+}
+
+static void *job_run(void *p)
+{
+    pn_job *j = p;
+    long code = 0;
+    CURL *c = curl_easy_init();
+    if (c) {
+        curl_easy_setopt(c, CURLOPT_URL, j->url);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, PN_CTL_TIMEOUT_MS);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        if (curl_easy_perform(c) == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        curl_easy_cleanup(c);
+    }
+    atomic_store(&j->result, code == 200 ? 1 : 2);
+    job_unref(j);
+    return NULL;
+}
+
+/* Starts a POST to the demo server's /control; only to loopback. */
+static void send_preset(pn_state *s, const char *base, int which)
+{
+    if (!base || strncmp(base, "http://127.0.0.1:", 17) != 0) {
+        snprintf(s->note, sizeof s->note, "server keys need --demo");
+        return;
+    }
+    if (s->job && atomic_load(&s->job->result) == 0) {
+        snprintf(s->note, sizeof s->note, "server: still sending...");
+        return;
+    }
+    job_unref(s->job);
+    s->job = calloc(1, sizeof *s->job);
+    if (!s->job)
+        return;
+    atomic_init(&s->job->refs, 2);
+    atomic_init(&s->job->result, 0);
+    snprintf(s->job->url, sizeof s->job->url, "%s/control?%s", base, g_presets[which].query);
+    s->job_preset = which;
+    pthread_attr_t at;
+    pthread_t th;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &at, job_run, s->job) != 0) {
+        atomic_store(&s->job->result, 2);
+        atomic_fetch_sub(&s->job->refs, 1); /* the thread's reference */
+    }
+    pthread_attr_destroy(&at);
+    snprintf(s->note, sizeof s->note, "server: %s ...", g_presets[which].name);
+}
+
+/* ---- sampling ---- */
+
+static void *pn_create(void)
+{
+    return calloc(1, sizeof(pn_state));
+}
+
+static void pn_destroy(void *p)
+{
+    pn_state *s = p;
+    if (!s)
+        return;
+    job_unref(s->job);
+    mer_ltext_destroy(s->txt);
+    free(s);
+}
+
+static void push_second(pn_state *s, pn_sample v)
+{
+    s->head = (s->head + 1) % PN_SECONDS;
+    s->ring[s->head] = v;
+}
+
+/* Closes every whole second since sec_t: the first with the counter deltas,
+ * any further (no frames were drawn: the loader was idle) as quiet seconds. */
+static void sample(pn_state *s, const mer_loader_stats *st, double now)
+{
+    if (!s->started || now - s->sec_t > 3600) {
+        s->started = true;
+        s->sec_t = now;
+        s->base = *st;
+        s->sec_min_cap = st->cap;
+        return;
+    }
+    if (st->cap < s->sec_min_cap)
+        s->sec_min_cap = st->cap;
+    if (now - s->sec_t < 1.0)
+        return;
+    double el = now - s->sec_t;
+    int whole = (int)el;
+    pn_sample v = {(double)(st->requests - s->base.requests) / el, (double)(st->status_429 - s->base.status_429) / el,
+                   (double)(st->bytes - s->base.bytes) / el, s->sec_min_cap};
+    for (int i = 0; i < whole && i < PN_SECONDS; i++)
+        push_second(s, v);
+    s->sec_t += whole;
+    s->base = *st;
+    s->sec_min_cap = st->cap;
+}
+
+/* ---- drawing ---- */
+
+typedef struct pn_pen {
+    const mer_layer_ctx *ctx;
+    pn_state *s;
+    float x, y, w, sc, line;
+} pn_pen;
+
+static void text(pn_pen *p, const char *t, float dx, mer_ov_rgb c)
+{
+    mer_ltext_draw(p->s->txt, p->ctx->gfx, t, p->x + dx, p->y, c.r / 255.0f, c.g / 255.0f, c.b / 255.0f, 1);
+}
+
+static void text_right(pn_pen *p, const char *t, mer_ov_rgb c)
+{
+    int w, h;
+    mer_ltext_size(p->s->txt, t, &w, &h);
+    text(p, t, p->w - (float)w, c);
+}
+
+static const mer_ov_rgb WHITE = {235, 235, 235}, DIM = {150, 150, 160};
+
+static void bar(pn_pen *p, double frac, double marker, mer_ov_rgb c)
+{
+    mer_gfx *g = p->ctx->gfx;
+    float h = 8 * p->sc;
+    frac = fmax(0, fmin(1, frac));
+    mer_gfx_rect(g, p->x, p->y, p->w, h, 0.25f, 0.25f, 0.3f, 1);
+    mer_gfx_rect(g, p->x, p->y, (float)(p->w * frac), h, c.r / 255.0f, c.g / 255.0f, c.b / 255.0f, 1);
+    if (marker >= 0 && marker <= 1)
+        mer_gfx_rect(g, p->x + (float)(p->w * marker) - p->sc, p->y - 2 * p->sc, 2 * p->sc, h + 4 * p->sc, 1, 1, 1, 1);
+    p->y += h + 6 * p->sc;
+}
+
+/* Label with the current value on one line, then 30 one-second bars. */
+static void sparkline(pn_pen *p, const char *label, const char *now_text, int which, mer_ov_rgb c)
+{
+    text(p, label, 0, DIM);
+    text_right(p, now_text, c);
+    p->y += p->line;
+    const pn_state *s = p->s;
+    double v[PN_SECONDS], max = 0;
+    for (int i = 0; i < PN_SECONDS; i++) {
+        const pn_sample *e = &s->ring[(s->head + 1 + i) % PN_SECONDS];
+        v[i] = which == 0 ? e->req : which == 1 ? e->r429 : which == 2 ? e->bytes : e->cap;
+        max = fmax(max, v[i]);
+    }
+    if (which == 3)
+        max = fmax(max, p->s->base.cap_max);
+    float h = PN_SPARK_H * p->sc, bw = p->w / PN_SECONDS;
+    mer_gfx_rect(p->ctx->gfx, p->x, p->y, p->w, h, 0.16f, 0.16f, 0.2f, 1);
+    for (int i = 0; i < PN_SECONDS && max > 0; i++) {
+        float bh = (float)(v[i] / max) * h;
+        if (bh > 0)
+            mer_gfx_rect(p->ctx->gfx, p->x + (float)i * bw, p->y + h - bh, bw - p->sc, bh, c.r / 255.0f,
+                         c.g / 255.0f, c.b / 255.0f, 1);
+    }
+    p->y += h + 6 * p->sc;
+}
+
+static void status_table(pn_pen *p, const mer_loader_stats *st)
+{
+    static const char *const head[] = {"200", "304", "404", "429", "5xx", "net err"};
+    unsigned long long v[] = {st->status_200, st->status_304, st->status_404, st->status_429, st->status_5xx,
+                              st->transport_errors};
+    float col = p->w / 6;
+    for (int i = 0; i < 6; i++)
+        text(p, head[i], col * (float)i, DIM);
+    p->y += p->line;
+    for (int i = 0; i < 6; i++) {
+        char n[24];
+        snprintf(n, sizeof n, "%llu", v[i]);
+        mer_ov_rgb c = (i == 3 && v[i]) ? MER_OV_PAUSED : (i >= 4 && v[i]) ? MER_OV_RETRY : WHITE;
+        text(p, n, col * (float)i, c);
+    }
+    p->y += p->line + 4 * p->sc;
+}
+
+static void figures(pn_pen *p, const mer_loader_stats *st)
+{
+    char a[96], b[64];
+    snprintf(a, sizeof a, "In flight %d / cap %d", st->in_flight, st->cap);
+    snprintf(b, sizeof b, st->adaptive ? "adaptive, max %d" : "fixed", st->cap_max);
+    text(p, a, 0, WHITE);
+    text_right(p, b, st->adaptive ? MER_OV_FRESH : DIM);
+    p->y += p->line;
+    int top = st->cap_max > 0 ? st->cap_max : 1;
+    bar(p, (double)st->in_flight / top, (double)st->cap / top, MER_PANEL_CAP);
+    if (st->rate > 0)
+        snprintf(a, sizeof a, "Token bucket %.1f / %d, refill %g/s", st->tokens, st->burst, st->rate);
+    else
+        snprintf(a, sizeof a, "Token bucket: no client rate limit");
+    text(p, a, 0, WHITE);
+    p->y += p->line;
+    bar(p, st->rate > 0 && st->burst > 0 ? st->tokens / st->burst : 1, -1, MER_PANEL_REQ);
+    const pn_sample *last = &p->s->ring[p->s->head];
+    snprintf(a, sizeof a, "%.1f", last->req);
+    sparkline(p, "requests/s (30 s)", a, 0, MER_PANEL_REQ);
+    snprintf(a, sizeof a, "%.1f", last->r429);
+    sparkline(p, "429s/s", a, 1, MER_PANEL_429);
+    snprintf(a, sizeof a, "%.0f KB/s", last->bytes / 1024);
+    sparkline(p, "bytes/s", a, 2, MER_PANEL_BYTES);
+    snprintf(a, sizeof a, "%d", st->cap);
+    sparkline(p, "concurrency cap", a, 3, MER_PANEL_CAP);
+    status_table(p, st);
+    snprintf(a, sizeof a, "retries %llu", (unsigned long long)st->retries);
+    text(p, a, 0, WHITE);
+    snprintf(a, sizeof a, "p50 %.0f ms   p95 %.0f ms", st->latency_p50_ms, st->latency_p95_ms);
+    text_right(p, a, WHITE);
+    p->y += p->line + 4 * p->sc;
+}
+
+static void paused_box(pn_pen *p, const mer_loader_stats *st)
+{
+    float h = p->line + 6 * p->sc;
+    if (st->paused_ms > 0) {
+        mer_ov_rgb c = MER_OV_PAUSED;
+        mer_gfx_rect(p->ctx->gfx, p->x - 3 * p->sc, p->y - 3 * p->sc, p->w + 6 * p->sc, h, c.r / 255.0f,
+                     c.g / 255.0f, c.b / 255.0f, 1);
+        char a[80];
+        snprintf(a, sizeof a, "HOST PAUSED by Retry-After: %.1f s", st->paused_ms / 1000.0);
+        text(p, a, 0, (mer_ov_rgb){255, 255, 255});
+    } else {
+        text(p, "host not paused", 0, DIM);
+    }
+    p->y += h + 2 * p->sc;
+}
+
+static void keys_help(pn_pen *p)
+{
+    static const mer_ov_rgb KEY = {255, 214, 0};
+    text(p, "[ ]  cap    , .  rate    A  adaptive", 0, KEY);
+    p->y += p->line;
+    text(p, "R  clear tile cache, reload", 0, KEY);
+    p->y += p->line;
+    if (p->ctx->demo_url) {
+        text(p, "server: 1 open  2 rate-limit  3 strict  4 flaky", 0, KEY);
+        p->y += p->line;
+    }
+    pn_state *s = p->s;
+    if (s->job && atomic_load(&s->job->result) != 0)
+        snprintf(s->note, sizeof s->note, "server: %s %s", g_presets[s->job_preset].name,
+                 atomic_load(&s->job->result) == 1 ? "applied" : "did not answer");
+    if (s->note[0]) {
+        text(p, s->note, 0, WHITE);
+        p->y += p->line;
+    }
+}
+
+static bool pn_draw(const mer_layer_ctx *ctx, void *state)
+{
+    pn_state *s = state;
+    if (!s || !ctx->loader)
+        return false;
+    int px = (int)lround(PN_FONT_PT * ctx->scale);
+    if (!s->txt || mer_ltext_px(s->txt) != px) {
+        mer_ltext_destroy(s->txt);
+        s->txt = mer_ltext_create(px);
+    }
+    mer_loader_stats st;
+    mer_loader_get_stats(ctx->loader, &st);
+    sample(s, &st, ctx->now);
+    float sc = (float)ctx->scale, pad = 10 * sc;
+    pn_pen p = {ctx, s, 0, 0, PN_WIDTH * sc - 2 * pad, sc, (float)px * 1.4f};
+    float x0 = (float)ctx->dw - PN_WIDTH * sc - 8 * sc, y0 = 8 * sc;
+    /* The box's height is known after laying out; draw its background with
+     * last frame's height (it changes only with the note line). */
+    float h = s->box_h > 0 ? s->box_h : p.line * 20 + 4 * (PN_SPARK_H * sc + 6 * sc);
+    mer_gfx_rect(ctx->gfx, x0, y0, PN_WIDTH * sc, h, 0.06f, 0.06f, 0.08f, 0.82f);
+    p.x = x0 + pad;
+    p.y = y0 + pad;
+    text(&p, "Network", 0, WHITE);
+    text_right(&p, "P hides", DIM);
+    p.y += p.line * 1.3f;
+    figures(&p, &st);
+    paused_box(&p, &st);
+    keys_help(&p);
+    s->box_h = p.y - y0 + pad / 2;
+    /* Countdowns, sparklines and a pending server request move on their own. */
+    return !mer_loader_idle(ctx->loader) || st.paused_ms > 0 || (s->job && atomic_load(&s->job->result) == 0);
+}
+
+/* ---- controls ---- */
+
+static int rate_step(double rate, int dir)
+{
+    int n = (int)(sizeof g_rates / sizeof g_rates[0]), cur = n - 1;
+    for (int i = 0; i < n - 1; i++)
+        if (rate > 0 && rate <= g_rates[i] + 1e-9) {
+            cur = i;
+            break;
+        }
+    cur += dir;
+    return cur < 0 ? 0 : cur >= n ? n - 1 : cur;
+}
+
+static bool pn_key(const mer_layer_ctx *ctx, void *state, int key)
+{
+    pn_state *s = state;
+    if (!s || !ctx->loader)
+        return false;
+    mer_loader_stats st;
+    mer_loader_get_stats(ctx->loader, &st);
+    switch (key) {
+    case SDLK_LEFTBRACKET:
+    case SDLK_RIGHTBRACKET: {
+        int cap = st.cap_max + (key == SDLK_RIGHTBRACKET ? 1 : -1);
+        cap = cap < 1 ? 1 : cap > PN_CAP_LIMIT ? PN_CAP_LIMIT : cap;
+        mer_loader_set_limits(ctx->loader, cap, -1, 0);
+        snprintf(s->note, sizeof s->note, "cap %d", cap);
+        return true;
+    }
+    case SDLK_COMMA:
+    case SDLK_PERIOD: {
+        double r = g_rates[rate_step(st.rate, key == SDLK_PERIOD ? 1 : -1)];
+        mer_loader_set_limits(ctx->loader, 0, r, 0);
+        if (r > 0)
+            snprintf(s->note, sizeof s->note, "rate %g/s", r);
+        else
+            snprintf(s->note, sizeof s->note, "rate unlimited");
+        return true;
+    }
+    case SDLK_a:
+        mer_loader_set_adaptive(ctx->loader, !st.adaptive);
+        snprintf(s->note, sizeof s->note, "adaptive %s", st.adaptive ? "off" : "on");
+        return true;
+    case SDLK_r:
+        if (ctx->tc)
+            mer_texcache_clear(ctx->tc);
+        snprintf(s->note, sizeof s->note, "tile cache cleared, reloading");
+        return true;
+    case SDLK_1: case SDLK_2: case SDLK_3: case SDLK_4:
+        send_preset(s, ctx->demo_url, key - SDLK_1);
+        return true;
+    default:
+        return false;
+    }
+}
+
+const mer_layer mer_layer_panel = {
+    .name = "network panel",
+    .key = SDLK_p,
+    .draw = pn_draw,
+    .key_down = pn_key,
+    .create = pn_create,
+    .destroy = pn_destroy,
+};
