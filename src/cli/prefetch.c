@@ -437,6 +437,11 @@ static void print_plan(const pf_args *a, uint64_t total, size_t n_todo, mer_cach
            " already cached and fresh, %zu to download\n",
            total, a->area.zmin, a->area.zmax, a->o.source.id, (double)total * avg / 1e6,
            total - (uint64_t)n_todo, n_todo);
+    double limit = (double)a->o.cache_size_mb * 1048576.0;
+    if (limit > 0 && (double)total * avg > limit)
+        fprintf(stderr, "meridian prefetch: warning: the area (about %.0f MB) is larger than the cache limit "
+                        "(--cache-size %d MB); the least recently used tiles will be evicted\n",
+                (double)total * avg / 1e6, a->o.cache_size_mb);
     fflush(stdout);
 }
 
