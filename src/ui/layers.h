@@ -31,6 +31,8 @@ typedef struct mer_layer_ctx {
     double now;                  /* seconds */
     double mouse_x, mouse_y;     /* logical pixels */
     bool offline;
+    const char *demo_url;        /* --demo tile server ("http://127.0.0.1:PORT") or NULL */
+    const char *shot_path;       /* set in a frame that saves a screenshot (tests' sidecar files), else NULL */
 } mer_layer_ctx;
 
 typedef struct mer_layer {
@@ -45,5 +47,7 @@ typedef struct mer_layer {
 
 /* The layers built so far (each in its own file). */
 extern const mer_layer mer_layer_grid; /* G: tile slot outlines (layer_grid.c) */
+extern const mer_layer mer_layer_overlay; /* N: tile states (layer_overlay.c) */
+extern const mer_layer mer_layer_panel;   /* P: network panel and live controls (layer_panel.c) */
 
 #endif
