@@ -56,7 +56,8 @@ void mer_cache_entry_free(mer_cache_entry *e);
  * into one transaction; mer_cache_flush commits it. False if caching is off.
  * meta->expires == MER_CACHE_NO_STORE (from mer_http_expiry): nothing is
  * stored and the call returns true. meta->expires == 0: now (an empty tile:
- * now + MER_CACHE_EMPTY_TTL_S). meta may be NULL. */
+ * now + MER_CACHE_EMPTY_TTL_S; an empty tile never lives longer than that).
+ * meta may be NULL. */
 bool mer_cache_put(mer_cache *c, mer_tile_id t, const uint8_t *data, size_t len,
                    const mer_cache_meta *meta);
 /* After a 304: new expiry (and validators, if sent) for a cached tile. */

@@ -197,6 +197,10 @@ static bool put_info(mer_cache *c, mer_tile_id t, const mer_cache_meta *m, size_
     sqlite3_bind_text(st, 5, m ? m->last_modified : "", -1, SQLITE_TRANSIENT);
     int64_t now = mer_cache_now();
     int64_t expires = m && m->expires ? m->expires : now + (empty ? MER_CACHE_EMPTY_TTL_S : 0);
+    /* A missing tile may appear (a server fills in a new area): a 404 is
+     * remembered for a day at most, whatever its headers said. */
+    if (empty && expires > now + MER_CACHE_EMPTY_TTL_S)
+        expires = now + MER_CACHE_EMPTY_TTL_S;
     sqlite3_bind_int64(st, 6, expires);
     sqlite3_bind_int64(st, 7, m && m->fetched ? m->fetched : now);
     sqlite3_bind_int64(st, 8, mer_cache_use_clock(c));
