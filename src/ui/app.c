@@ -35,7 +35,7 @@
 
 /* Optional layers in key order; see layers.h to add one (tile-state overlay
  * N, network panel P, cache coverage C). */
-static const mer_layer *const g_layers[] = {&mer_layer_grid, &mer_layer_overlay, &mer_layer_panel};
+static const mer_layer *const g_layers[] = {&mer_layer_grid};
 
 double mer_app_now(void)
 {
@@ -112,57 +112,44 @@ bool mer_app_idle(mer_app *a)
 
 /* ---- uploads ---- */
 
-static bool pending_pop(mer_app *a, mer_tile_result *out)
+/* Refills the (empty) FIFO from the loader; false if nothing came. Polling at
+ * most MER_APP_MAX_PENDING leaves the rest in the loader's queue, where
+ * results_maybe remembers them (no new wake-up comes while it is not empty). */
+static bool pending_refill(mer_app *a)
 {
-    if (a->pend_n == 0) {
-        if (!a->results_maybe || !a->loader)
-            return false;
-        size_t n = mer_loader_poll_results(a->loader, a->pending, MER_APP_MAX_PENDING);
-        a->pend_head = 0;
-        a->pend_n = n;
-        if (n < MER_APP_MAX_PENDING)
-            a->results_maybe = false;
-        if (n == 0)
-            return false;
-    }
-    *out = a->pending[a->pend_head++];
-    a->pend_n--;
-    return true;
+    if (!a->results_maybe || !a->loader)
+        return false;
+    size_t n = mer_loader_poll_results(a->loader, a->pending, MER_APP_MAX_PENDING);
+    a->pend_head = 0;
+    a->pend_n = n;
+    if (n < MER_APP_MAX_PENDING)
+        a->results_maybe = false;
+    return n > 0;
 }
 
-static bool pending_peek_is_image(const mer_app *a)
+static bool over_budget(const mer_app *a, int n, double t0)
 {
-    const mer_tile_result *r = &a->pending[a->pend_head];
-    return r->status == MER_TILE_OK && r->rgba;
+    return n >= a->o->upload_budget || (n > 0 && (mer_app_now() - t0) * 1000.0 >= a->o->upload_ms);
 }
 
 /* Moves finished tiles into textures: at most upload_budget textures and about
- * upload_ms per frame, so a burst of arrivals never makes a long frame.
- * Results without pixels (404, failed) cost nothing and are all taken. */
+ * upload_ms per frame (at least one), so a burst of arrivals never makes a
+ * long frame. Results without pixels (404, failed) cost nothing and are all
+ * taken. Ownership of each result's pixels ends here (released after upload). */
 static void do_uploads(mer_app *a, int *uploads, double *ms)
 {
     double t0 = mer_app_now();
     int n = 0;
-    for (;;) {
-        if (a->pend_n == 0 && !a->results_maybe)
+    while (a->pend_n > 0 || pending_refill(a)) {
+        mer_tile_result *r = &a->pending[a->pend_head];
+        bool image = r->status == MER_TILE_OK && r->rgba;
+        if (image && over_budget(a, n, t0))
             break;
-        if (a->pend_n > 0 && pending_peek_is_image(a) &&
-            (n >= a->o->upload_budget || (n > 0 && (mer_app_now() - t0) * 1000.0 >= a->o->upload_ms)))
-            break;
-        mer_tile_result r;
-        if (!pending_pop(a, &r))
-            break;
-        if (r.status == MER_TILE_OK && r.rgba) {
-            if (n >= a->o->upload_budget || (n > 0 && (mer_app_now() - t0) * 1000.0 >= a->o->upload_ms)) {
-                /* Just polled an image past the budget: put it back for the next frame. */
-                a->pend_head--;
-                a->pend_n++;
-                break;
-            }
-            n++;
-        }
-        mer_texcache_put(a->tc, &r, a->frame, mer_app_now());
-        mer_tile_result_release(&r);
+        mer_texcache_put(a->tc, r, a->frame, mer_app_now());
+        mer_tile_result_release(r);
+        a->pend_head++;
+        a->pend_n--;
+        n += image;
     }
     *uploads = n;
     *ms = (mer_app_now() - t0) * 1000.0;
@@ -469,11 +456,8 @@ static void start_layers(mer_app *a)
             continue;
         a->layers[a->n_layers] = g_layers[i];
         a->layer_state[a->n_layers] = g_layers[i]->create ? g_layers[i]->create() : NULL;
-        /* --overlay turns on the tile-state overlay (key N); --demo=rate-limit
-         * also shows it and the network panel (P), so the demo needs no key. */
-        bool rl = strcmp(a->o->demo, "rate-limit") == 0;
-        int k = g_layers[i]->key;
-        a->layer_on[a->n_layers] = ((a->o->overlay || rl) && k == SDLK_n) || (rl && k == SDLK_p);
+        /* --overlay turns on the tile-state overlay (key N). */
+        a->layer_on[a->n_layers] = a->o->overlay && g_layers[i]->key == SDLK_n;
         a->n_layers++;
     }
 }

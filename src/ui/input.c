@@ -18,9 +18,16 @@
 #define FLING_WINDOW_S 0.1
 #define FLING_STILL_S 0.06
 #define FLING_SLOW_WINDOW_S 1.0
+#define FLING_SAMPLE_S 0.008
 
 static void add_sample(mer_app *a, double t, double x, double y)
 {
+    /* Events can come in bursts a fraction of a millisecond apart: keep the
+     * samples at least FLING_SAMPLE_S apart so they span the velocity window. */
+    if (a->n_samples >= 2 && t - a->samples[a->n_samples - 2].t < FLING_SAMPLE_S) {
+        a->samples[a->n_samples - 1] = (drag_sample){t, x, y};
+        return;
+    }
     if (a->n_samples == MER_APP_DRAG_SAMPLES) {
         for (int i = 1; i < MER_APP_DRAG_SAMPLES; i++)
             a->samples[i - 1] = a->samples[i];

@@ -12,6 +12,7 @@
 
 #define RESIZE_TIMEOUT_S 5.0
 #define POLL_MS 10
+#define DRAG_STEP_MS 4 /* a motion event about every 4 ms, like a 250 Hz mouse */
 
 static void fail(mer_app *a, const mer_script_cmd *c, const char *why)
 {
@@ -172,7 +173,7 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
             return !a->dragging;
         push_motion(a, c->a[0] + c->a[2] * p, c->a[1] + c->a[3] * p);
         if (p < 1) {
-            *wait_ms = 0;
+            *wait_ms = DRAG_STEP_MS;
             return false;
         }
         push_mouse_button((int)lround(c->a[0] + c->a[2]), (int)lround(c->a[1] + c->a[3]), false);
