@@ -35,7 +35,7 @@
 
 /* Optional layers in key order; see layers.h to add one (tile-state overlay
  * N, network panel P, cache coverage C). */
-static const mer_layer *const g_layers[] = {&mer_layer_grid};
+static const mer_layer *const g_layers[] = {&mer_layer_grid, &mer_layer_overlay, &mer_layer_panel};
 
 double mer_app_now(void)
 {
@@ -456,8 +456,11 @@ static void start_layers(mer_app *a)
             continue;
         a->layers[a->n_layers] = g_layers[i];
         a->layer_state[a->n_layers] = g_layers[i]->create ? g_layers[i]->create() : NULL;
-        /* --overlay turns on the tile-state overlay (key N). */
-        a->layer_on[a->n_layers] = a->o->overlay && g_layers[i]->key == SDLK_n;
+        /* --overlay turns on the tile-state overlay (key N); --demo=rate-limit
+         * also shows it and the network panel (P), so the demo needs no key. */
+        bool rl = strcmp(a->o->demo, "rate-limit") == 0;
+        int k = g_layers[i]->key;
+        a->layer_on[a->n_layers] = ((a->o->overlay || rl) && k == SDLK_n) || (rl && k == SDLK_p);
         a->n_layers++;
     }
 }
