@@ -155,7 +155,7 @@ static void test_404_cached_empty(void **state)
     mer_test_server s;
     const char *args[] = {"--max-zoom", "3", NULL};
     assert_true(mer_test_server_start(&s, args));
-    /* tilesim's 404 says "Cache-Control: no-store": honoured, not stored. */
+    /* An empty tile from the network is delivered as EMPTY. */
     mer_want_tile w[] = {{{5, 1, 1}, 0}};
     static collector col;
     mer_loader *l = make(&s, false);

@@ -174,6 +174,23 @@ static enum MHD_Result send_buf(req *r, struct MHD_Connection *c, int status, co
     return queue(r, c, status, resp);
 }
 
+/* A tile that does not exist. Like real tile servers, the 404 may be cached
+ * (clients remember empty tiles instead of asking again on every pan). */
+static enum MHD_Result send_empty(req *r, struct MHD_Connection *c, const tsim_config *cfg)
+{
+    static const char text[] = "404 no such tile\n";
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(sizeof text - 1, (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    char cc[64];
+    snprintf(cc, sizeof cc, "public, max-age=%d", cfg->max_age);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
+    r->bytes = sizeof text - 1;
+    return queue(r, c, 404, resp);
+}
+
 static enum MHD_Result send_retry(req *r, struct MHD_Connection *c, int status, int secs, bool as_date)
 {
     char val[64];
@@ -569,7 +586,7 @@ static enum MHD_Result handle_tile(tsim_server *s, req *r, struct MHD_Connection
         return MHD_NO;
     if (tr->t.z < 0 || tr->t.z > cfg.max_zoom || tile_is_empty(&cfg, tr->t)) {
         r->fault = TSIM_FAULT_NONE;
-        return send_buf(r, c, 404, "text/plain", "404 no such tile\n");
+        return send_empty(r, c, &cfg);
     }
     if (fail503)
         return send_retry(r, c, 503, 1, cfg.retry_after_date);
