@@ -149,6 +149,30 @@ static void test_zoom_step_shows_ancestors(void **state)
     vd_image_free(&far);
 }
 
+/* Zooming out far, before the new level loads, loaded children stand in:
+ * from z5 to z2 in one step, z3 tile 3/4/2 (loaded as a grandparent of the
+ * first view) shows at half size where the tile math puts it. */
+static void test_zoom_out_shows_children(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    run_at(&r, "key h\nwait-idle 60000\nzoom-at 384 256 -3\nscreenshot @/out.png\n", 5, 16, 11, "768x512");
+    assert_int_equal(r.status, 0);
+    vd_image img;
+    load(&r, "out.png", &img);
+    mer_tile_id id;
+    /* The corner of 3/4/2: u = 0.5, v = 0.25; the anchor is 5/16/11's corner
+     * (v = 11/32) at (384, 256), and the world is 1024 px at zoom 2. */
+    int y0 = 256 + (int)lround((0.25 - 11.0 / 32) * 1024);
+    assert_true(mer_test_decode_tile_id(img.rgba, img.w, img.h, img.w, 384, y0, 0.5, &id));
+    assert_int_equal(id.z, 3);
+    assert_int_equal(id.x, 4);
+    assert_int_equal(id.y, 2);
+    assert_true(vd_json_num(r.stats, "\"standin\"", "last") >= 1);
+    vd_image_free(&img);
+}
+
 /* "pan 37 -23" moves every map pixel by exactly (37, -23). */
 static void test_pan_moves_pixels(void **state)
 {
@@ -445,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_tiles_in_place),
         cmocka_unit_test(test_wraps_east_west),
         cmocka_unit_test(test_zoom_step_shows_ancestors),
+        cmocka_unit_test(test_zoom_out_shows_children),
         cmocka_unit_test(test_pan_moves_pixels),
         cmocka_unit_test(test_fling_keeps_moving),
         cmocka_unit_test(test_resize_fills),
