@@ -81,6 +81,11 @@ typedef struct pn_state {
     int job_preset;
     char note[96];         /* feedback for the last control key */
     float box_h;           /* the panel's height in the last frame */
+    /* What the keys last asked for: the stats catch up only when the loader
+     * next publishes, so two quick presses must build on these. */
+    int cap_set;           /* 0 = not set */
+    double rate_set;       /* < 0 = not set */
+    int adaptive_set;      /* -1 = not set */
 } pn_state;
 
 /* ---- the demo-server request thread ---- */
@@ -155,7 +160,12 @@ static void send_preset(pn_state *s, const char *base, int which)
 
 static void *pn_create(void)
 {
-    return calloc(1, sizeof(pn_state));
+    pn_state *s = calloc(1, sizeof *s);
+    if (s) {
+        s->rate_set = -1;
+        s->adaptive_set = -1;
+    }
+    return s;
 }
 
 static void pn_destroy(void *p)
@@ -406,26 +416,31 @@ static bool pn_key(const mer_layer_ctx *ctx, void *state, int key)
     switch (key) {
     case SDLK_LEFTBRACKET:
     case SDLK_RIGHTBRACKET: {
-        int cap = st.cap_max + (key == SDLK_RIGHTBRACKET ? 1 : -1);
+        int cap = (s->cap_set ? s->cap_set : st.cap_max) + (key == SDLK_RIGHTBRACKET ? 1 : -1);
         cap = cap < 1 ? 1 : cap > PN_CAP_LIMIT ? PN_CAP_LIMIT : cap;
         mer_loader_set_limits(ctx->loader, cap, -1, 0);
+        s->cap_set = cap;
         snprintf(s->note, sizeof s->note, "cap %d", cap);
         return true;
     }
     case SDLK_COMMA:
     case SDLK_PERIOD: {
-        double r = g_rates[rate_step(st.rate, key == SDLK_PERIOD ? 1 : -1)];
+        double r = g_rates[rate_step(s->rate_set >= 0 ? s->rate_set : st.rate, key == SDLK_PERIOD ? 1 : -1)];
         mer_loader_set_limits(ctx->loader, 0, r, 0);
+        s->rate_set = r;
         if (r > 0)
             snprintf(s->note, sizeof s->note, "rate %g/s", r);
         else
             snprintf(s->note, sizeof s->note, "rate unlimited");
         return true;
     }
-    case SDLK_a:
-        mer_loader_set_adaptive(ctx->loader, !st.adaptive);
-        snprintf(s->note, sizeof s->note, "adaptive %s", st.adaptive ? "off" : "on");
+    case SDLK_a: {
+        bool on = !(s->adaptive_set >= 0 ? s->adaptive_set == 1 : st.adaptive);
+        mer_loader_set_adaptive(ctx->loader, on);
+        s->adaptive_set = on;
+        snprintf(s->note, sizeof s->note, "adaptive %s", on ? "on" : "off");
         return true;
+    }
     case SDLK_r:
         if (ctx->tc)
             mer_texcache_clear(ctx->tc);
