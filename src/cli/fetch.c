@@ -71,9 +71,12 @@ static void usage(FILE *f)
         "                      [--max-concurrent N] [--rate R] [--burst B] [--adaptive] [--stats FILE.json]\n"
         "                      [--user-agent UA] [--cache-dir DIR] [--offline] [--timeout MS]\n"
         "                      [--max-tries N] [--deadline S] [--quiet] [--verbose]\n"
+        "                      [--config FILE | --no-config]\n"
         "Fetches a grid of tiles concurrently and stitches them into one PNG (missing\n"
         "and empty tiles transparent). Exit status 0 if every tile is ok or empty,\n"
-        "1 if any failed (listed with the reason), 2 on bad arguments.\n");
+        "1 if any failed (listed with the reason), 2 on bad arguments.\n"
+        "The config file (as for the viewer) supplies user sources ([source.NAME])\n"
+        "and defaults for source, max-concurrent, rate, burst and user-agent.\n");
 }
 
 static int bad_arg(const char *opt, const char *val, const char *why)
@@ -146,6 +149,7 @@ static int parse_args(fetch_args *a, int argc, char **argv)
         {"timeout", required_argument, 0, 0},  {"max-tries", required_argument, 0, 0},
         {"deadline", required_argument, 0, 0}, {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
+        {"config", required_argument, 0, 0},   {"no-config", no_argument, 0, 0},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->rate = -1;
@@ -167,6 +171,8 @@ static int parse_args(fetch_args *a, int argc, char **argv)
         case ':': return bad_arg(argv[optind - 1] + 2, "", "needs a value");
         default: return bad_arg(argv[optind - 1] + (argv[optind - 1][1] == '-' ? 2 : 1), "", "unknown option");
         }
+        if (!strcmp(name, "config") || !strcmp(name, "no-config"))
+            continue; /* read by mer_options_load_config */
         if (!strcmp(name, "adaptive"))
             a->adaptive = true;
         else if (!strcmp(name, "offline"))
@@ -182,6 +188,32 @@ static int parse_args(fetch_args *a, int argc, char **argv)
         return bad_arg("out", "", "is required");
     if (a->have_bbox == (a->have_x || a->have_y) || a->have_x != a->have_y)
         return bad_arg("x/--y/--bbox", "", "give either --x and --y, or --bbox");
+    return 0;
+}
+
+/* Reads the config file like the viewer and prefetch do: it registers the
+ * user's [source.NAME] sections (so --source NAME works) and gives defaults
+ * the command line overrides. Its cache-dir is not used: fetch touches a
+ * disk cache only when --cache-dir says so. 0 or the exit status. */
+static int load_config(fetch_args *a, int argc, char **argv)
+{
+    mer_options o;
+    char err[512] = "";
+    mer_options_defaults(&o);
+    if (mer_options_load_config(&o, argc, argv, err, sizeof err) != MER_OPT_OK) {
+        fprintf(stderr, "meridian fetch: %s\n", err);
+        return 2;
+    }
+    if (!a->source[0])
+        snprintf(a->source, sizeof a->source, "%s", o.source_arg);
+    if (a->max_concurrent <= 0 && o.max_concurrent > 0)
+        a->max_concurrent = o.max_concurrent > 64 ? 64 : o.max_concurrent;
+    if (a->rate < 0 && o.rate >= 0)
+        a->rate = o.rate;
+    if (a->burst <= 0 && o.burst > 0)
+        a->burst = o.burst;
+    if (!a->user_agent[0])
+        snprintf(a->user_agent, sizeof a->user_agent, "%s", o.user_agent);
     return 0;
 }
 
@@ -463,7 +495,7 @@ int mer_cmd_fetch(int argc, char **argv)
     if (rc)
         return rc < 0 ? 0 : rc;
     mer_log_set_level((mer_log_level)(MER_LOG_WARN + j.a.verbose));
-    if ((rc = plan(&j)) != 0)
+    if ((rc = load_config(&j.a, argc, argv)) != 0 || (rc = plan(&j)) != 0)
         return rc;
     pthread_mutex_init(&j.lock, NULL);
     pthread_cond_init(&j.cond, NULL);

@@ -94,13 +94,15 @@ static void requeue_old_deliveries(mer_loader *l, double now)
     for (size_t i = 0; i < mer_sched_count(l->sched); i++) {
         mer_sched_entry *e = mer_sched_at(l->sched, i);
         double age = now - e->t_done_ms;
-        if (!((e->state == MER_TS_DONE && age > REDELIVER_DONE_MS) ||
-              (e->state == MER_TS_FAILED && age > REDELIVER_FAILED_MS)))
+        /* A failed revalidation counts as a failure: its stale copy is shown. */
+        bool failed = e->state == MER_TS_FAILED || (e->state == MER_TS_DONE && e->reval_failed);
+        if (!((e->state == MER_TS_DONE && !failed && age > REDELIVER_DONE_MS) ||
+              (failed && age > REDELIVER_FAILED_MS)))
             continue;
         e->state = MER_TS_QUEUED;
         e->attempts = e->throttled = e->requests = 0;
         e->t_first_ms = e->t_start_ms = e->t_ready_ms = e->t_done_ms = 0;
-        e->revalidate = false;
+        e->revalidate = e->reval_failed = false;
         e->code[0] = '\0';
         mer_loader_tile_added(l, e);
     }
@@ -125,11 +127,17 @@ static bool take_inbox(mer_loader *l, double now)
     mer_want_tile *tiles = NULL;
     size_t n = 0;
     uint64_t gen = 0, posted;
-    bool has_want, limits, stop;
+    bool has_want, limits, stop, cov;
     int cap, burst, adaptive;
     double rate;
+    mer_tile_range cov_r;
+    uint64_t cov_serial;
     pthread_mutex_lock(&l->in_lock);
     stop = l->stop;
+    cov = l->cov_req_pending;
+    cov_r = l->cov_req;
+    cov_serial = l->cov_req_serial;
+    l->cov_req_pending = false;
     has_want = l->in_has_want;
     if (has_want) {
         tiles = l->in_tiles;
@@ -147,6 +155,8 @@ static bool take_inbox(mer_loader *l, double now)
     l->ctl_limits = false;
     l->ctl_adaptive = -1;
     pthread_mutex_unlock(&l->in_lock);
+    if (cov && !stop)
+        mer_loader_cov_answer(l, cov_r, cov_serial);
     if (limits)
         apply_limits(l, cap, rate, burst, now);
     if (adaptive >= 0) {
@@ -345,12 +355,14 @@ mer_loader *mer_loader_create(const mer_loader_config *c, char *err, size_t errl
     pthread_cond_init(&l->in_cond, NULL);
     pthread_mutex_init(&l->done_lock, NULL);
     pthread_mutex_init(&l->pub_lock, NULL);
+    pthread_mutex_init(&l->cov_lock, NULL);
+    l->cov_bits = malloc(COV_BYTES);
     /* Offline (and MBTiles): no network handle of any kind is ever created. */
     bool online = !c->offline && c->source.kind == MER_SOURCE_URL;
     l->sched = mer_sched_create();
     l->results = mer_results_create(c->on_ready, c->ud);
     l->pool = mer_decode_pool_create(c->decode_workers, mer_loader_decode_done, l);
-    if (!l->sched || !l->results || !l->pool) {
+    if (!l->sched || !l->results || !l->pool || !l->cov_bits) {
         snprintf(err, errlen, "cannot start the decode workers");
         goto fail;
     }
@@ -471,5 +483,7 @@ void mer_loader_destroy(mer_loader *l)
     pthread_cond_destroy(&l->in_cond);
     pthread_mutex_destroy(&l->done_lock);
     pthread_mutex_destroy(&l->pub_lock);
+    pthread_mutex_destroy(&l->cov_lock);
+    free(l->cov_bits);
     free(l);
 }

@@ -160,6 +160,34 @@ void mer_loader_set_adaptive(mer_loader *l, bool on);
 /* True when nothing is queued, in flight, waiting, decoding or unpolled. */
 bool mer_loader_idle(mer_loader *l);
 
+/* Disk cache coverage (the viewer's C overlay). The disk cache is touched
+ * only by the loader thread, so this is asynchronous: the request replaces
+ * any earlier unanswered one, the loader thread answers it with
+ * mer_cache_coverage, publishes the bitmap and calls on_ready. r.z is the
+ * zoom; x may run past the world's edge (it wraps), y must be inside it; at
+ * most MER_LOADER_COVERAGE_MAX tiles. Returns the request's serial (> 0), or
+ * 0 if the range is invalid or too large. */
+#define MER_LOADER_COVERAGE_MAX 65536
+uint64_t mer_loader_request_coverage(mer_loader *l, mer_tile_range r);
+/* The latest published answer: *r its range, bits as in mer_cache_coverage
+ * (bit i = tile (r.x0 + i % w, r.y0 + i / w), w = r.x1 - r.x0 + 1; len must
+ * hold (w * h + 7) / 8 bytes), *serial the request it answers, *cached the
+ * number of cached tiles. False if nothing was answered yet, if there is no
+ * disk cache (cached = -1 then, r and serial still set), or len is too small.
+ * Any out pointer but r may be NULL. Never blocks the loader for longer than a
+ * copy of the bitmap. */
+bool mer_loader_get_coverage(mer_loader *l, mer_tile_range *r, uint8_t *bits, size_t len,
+                             uint64_t *serial, int64_t *cached);
+
+/* Where the disk cache (or the MBTiles file) of c has tiles: the zoom that
+ * holds the most and the lon/lat box of its tiles (mer_cache_extent), for an
+ * --offline start with no position. Opens the cache on the calling thread and
+ * closes it again, so call it before mer_loader_create for this cache (only
+ * one thread may use a cache connection, and no loader thread exists yet).
+ * Never creates a cache file. False if there is no cache or it has no tiles. */
+bool mer_loader_cache_extent(const mer_loader_config *c, int *zoom, double *west, double *south,
+                             double *east, double *north);
+
 /* Stops the threads, cancels transfers, flushes the cache. NULL is fine. */
 void mer_loader_destroy(mer_loader *l);
 

@@ -58,6 +58,17 @@ struct mer_loader {
     atomic_uint_fast64_t wants_done; /* loader: wants_posted seen at the last reconcile */
     atomic_int outstanding;       /* loader: tiles not yet fully handed on */
 
+    mer_tile_range cov_req;       /* in_lock: the latest coverage request */
+    uint64_t cov_req_serial;      /* in_lock: its serial (0 = none yet) */
+    bool cov_req_pending;         /* in_lock: not yet taken by the loader */
+
+    /* Coverage answers, loader -> client: held only for a copy of the bitmap. */
+    pthread_mutex_t cov_lock;
+    mer_tile_range cov_r;         /* cov_lock */
+    uint8_t *cov_bits;            /* cov_lock: MER_LOADER_COVERAGE_MAX / 8 bytes */
+    uint64_t cov_serial;          /* cov_lock: 0 = nothing answered yet */
+    int64_t cov_cached;           /* cov_lock: -1 = no disk cache */
+
     /* Decode workers -> loader. */
     pthread_mutex_t done_lock;
     done_note *done;              /* done_lock */
@@ -107,6 +118,10 @@ void mer_loader_net_start(mer_loader *l, double now);
 void mer_loader_net_drain(mer_loader *l, double now);
 void mer_loader_net_cancel(mer_loader *l, mer_sched_entry *e);
 void mer_loader_net_cancel_all(mer_loader *l);
+
+/* loader_cov.c */
+#define COV_BYTES (MER_LOADER_COVERAGE_MAX / 8)
+void mer_loader_cov_answer(mer_loader *l, mer_tile_range r, uint64_t serial);
 
 /* loader_pub.c */
 void mer_loader_tile_added(mer_loader *l, mer_sched_entry *e);

@@ -144,9 +144,14 @@ static void schedule_retry(mer_loader *l, mer_sched_entry *e, double now, double
 static void give_up(mer_loader *l, mer_sched_entry *e, long status, const char *code, const char *reason)
 {
     if (e->revalidate) {
-        /* The stale copy is already on screen and stays there. */
+        /* The stale copy is already on screen and stays there. Its time is
+         * noted so a later want waits the failure window before asking the
+         * (failing) server again, instead of on every pan. */
         e->state = MER_TS_DONE;
+        e->t_done_ms = mer_loader_now_ms();
+        e->reval_failed = true;
         e->last_status = (int)status;
+        snprintf(e->code, sizeof e->code, "%s", code ? code : "");
         return;
     }
     mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_NETWORK, (int)status, code, reason);

@@ -31,6 +31,7 @@ typedef struct mer_sched_entry {
     char code[8];         /* FAILED: short code */
     void *xfer;           /* IN_FLIGHT: the loader's transfer */
     bool revalidate;      /* a stale copy was delivered; the request is conditional */
+    bool reval_failed;    /* DONE: its revalidation failed (the stale copy stays) */
     char etag[128];       /* validators of the cached copy */
     char last_modified[64];
     int queue_pos;        /* QUEUED: set by mer_sched_number_queue */
