@@ -272,12 +272,43 @@ static void test_offline_unroutable(void **state)
     mer_loader_destroy(l);
 }
 
+/* A body that does not decode (tilesim's "corrupt" fault: PNG magic, garbage
+ * after it) fails the tile, and is not left in the disk cache where a later
+ * run or an --offline session would be served it again. */
+static void test_corrupt_body_not_cached(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    const char *args[] = {"--faults", "corrupt=1", "--seed", "7", NULL};
+    assert_true(mer_test_server_start(&s, args));
+    mer_want_tile w[8];
+    size_t n = tl_grid(w, 5, 3, 3, 2, 2);
+    mer_loader *l = make_loader(&s, NULL, false);
+    collector col = {0};
+    mer_loader_want(l, 1, w, n);
+    assert_int_equal(tl_collect(l, &col, n, 60), n);
+    assert_int_equal(tl_count(&col, MER_TILE_FAILED), n);
+    mer_loader_stats st;
+    mer_loader_get_stats(l, &st);
+    assert_true(st.cache_writes > 0); /* bodies were stored on arrival... */
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+
+    mer_cache *cache = open_test_cache(&s, NULL);
+    for (size_t i = 0; i < n; i++) { /* ...and removed when they did not decode */
+        mer_cache_entry e;
+        assert_int_equal(mer_cache_get(cache, w[i].id, &e), MER_CACHE_MISS);
+    }
+    mer_cache_close(cache);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_freshness_and_revalidation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_server_stopped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offline_unroutable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_body_not_cached, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

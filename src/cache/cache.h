@@ -62,6 +62,9 @@ bool mer_cache_put(mer_cache *c, mer_tile_id t, const uint8_t *data, size_t len,
                    const mer_cache_meta *meta);
 /* After a 304: new expiry (and validators, if sent) for a cached tile. */
 bool mer_cache_refresh(mer_cache *c, mer_tile_id t, const mer_cache_meta *meta);
+/* Removes a tile (e.g. one whose bytes turned out not to decode), so a bad
+ * body never keeps being served from disk. In the batch, like put. */
+bool mer_cache_forget(mer_cache *c, mer_tile_id t);
 /* Commits pending writes and evicts least-recently-used tiles over the limit.
  * The loader calls it when it goes idle and at least every 250 ms while writing. */
 void mer_cache_flush(mer_cache *c);

@@ -290,6 +290,18 @@ static bool delete_tile(mer_cache *c, mer_tile_id t)
     return mer_cache_check(c, step_reset(b), "evicting a tile");
 }
 
+bool mer_cache_forget(mer_cache *c, mer_tile_id t)
+{
+    if (!c || !c->usable || c->readonly || !c->side_table || !mer_cache_begin(c))
+        return false;
+    int64_t size = old_size(c, t);
+    if (!delete_tile(c, t))
+        return false;
+    if (size > 0)
+        c->total_bytes -= size;
+    return true;
+}
+
 /* Deletes least-recently-used tiles until the total is under the limit. Runs
  * inside the batch transaction. The total is recounted first because another
  * process may have added or evicted tiles. Evicts down to 90% of the limit so

@@ -192,6 +192,10 @@ static void on_decode_failed(mer_loader *l, mer_sched_entry *e, const done_note 
     if (d->stale_copy)
         return; /* the revalidation request is on its way anyway */
     bool network = e->t_first_ms > 0;
+    /* The body was stored when it arrived (before decoding); a body that does
+     * not decode must not stay in the cache, or it would be served again. */
+    if (l->cache && mer_cache_forget(l->cache, e->id))
+        l->cache_dirty = true;
     e->attempts++;
     if (network && l->multi && e->attempts < l->cfg.max_tries) {
         /* A corrupt or cut body may be a one-off: ask again, after a pause. */
