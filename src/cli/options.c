@@ -375,6 +375,6 @@ void mer_options_print_help(const char *argv0)
         printf("  %-30s %s\n", left, d->help);
     }
     printf("\nKeys: drag/arrows/WASD pan, wheel/+/- zoom, double-click zoom in, Home start view,\n"
-           "      F/F11 fullscreen, H HUD, N tile-state overlay, P network panel, C cache coverage,\n"
-           "      Esc/Q quit.\n");
+           "      F/F11 fullscreen, H HUD, N tile-state overlay, P network panel (with live controls),\n"
+           "      C cache coverage, G tile grid, Esc/Q quit.\n");
 }
