@@ -29,7 +29,7 @@ typedef struct opt_def {
 /* Every option, in --help order. */
 static const opt_def g_opts[] = {
     {"help", K_SPECIAL, X, 0, 0, false, NULL, "show this help and exit"},
-    {"port", K_INT, F(port), 0, 65535, false, "N", "TCP port on 127.0.0.1 (0 = any free port; default 8080)"},
+    {"port", K_INT, F(port), 0, 65535, false, "N", "TCP port on 127.0.0.1 (0 = any free port; default 8753, the demo preset's port)"},
     {"latency", K_INT, F(latency_ms), 0, 600000, true, "MS", "delay before each tile response (default 0)"},
     {"jitter", K_INT, F(jitter_ms), 0, 600000, true, "MS", "add a uniform random 0..MS to each delay"},
     {"max-zoom", K_INT, F(max_zoom), 0, 30, false, "Z", "tiles above zoom Z answer 404 (default 19)"},
@@ -66,7 +66,7 @@ const char *tsim_fault_name(tsim_fault f)
 void tsim_config_defaults(tsim_config *c)
 {
     memset(c, 0, sizeof *c);
-    c->port = 8080;
+    c->port = 8753; /* the `demo` source preset points here */
     c->max_zoom = 19;
     c->seed = 1;
     c->max_age = 3600;
