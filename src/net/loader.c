@@ -445,7 +445,14 @@ bool mer_loader_idle(mer_loader *l)
 {
     pthread_mutex_lock(&l->in_lock);
     uint64_t posted = l->wants_posted;
+    uint64_t cov_asked = l->cov_req_serial;
     pthread_mutex_unlock(&l->in_lock);
+    /* A coverage question not answered yet is work too (scripts wait for it). */
+    pthread_mutex_lock(&l->cov_lock);
+    bool cov_busy = l->cov_serial != cov_asked;
+    pthread_mutex_unlock(&l->cov_lock);
+    if (cov_busy)
+        return false;
     /* Read in the direction tiles flow (loader -> pool -> results): a tile
      * cannot slip past unseen, as only this (the client) thread polls. */
     if (atomic_load(&l->wants_done) != posted || atomic_load(&l->outstanding) > 0)

@@ -157,7 +157,8 @@ size_t mer_loader_get_tile_states(mer_loader *l, mer_tile_state_info *out, size_
 void mer_loader_set_limits(mer_loader *l, int max_concurrent, double rate, int burst);
 void mer_loader_set_adaptive(mer_loader *l, bool on);
 
-/* True when nothing is queued, in flight, waiting, decoding or unpolled. */
+/* True when nothing is queued, in flight, waiting, decoding or unpolled, and
+ * no coverage request is unanswered. */
 bool mer_loader_idle(mer_loader *l);
 
 /* Disk cache coverage (the viewer's C overlay). The disk cache is touched

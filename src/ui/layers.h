@@ -49,5 +49,6 @@ typedef struct mer_layer {
 extern const mer_layer mer_layer_grid; /* G: tile slot outlines (layer_grid.c) */
 extern const mer_layer mer_layer_overlay; /* N: tile states (layer_overlay.c) */
 extern const mer_layer mer_layer_panel;   /* P: network panel and live controls (layer_panel.c) */
+extern const mer_layer mer_layer_coverage; /* C: disk cache coverage (layer_coverage.c) */
 
 #endif

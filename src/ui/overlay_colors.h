@@ -25,6 +25,10 @@ typedef struct mer_ov_rgb {
 #define MER_OV_DISK      ((mer_ov_rgb){0, 229, 255})   /* #00E5FF cyan: from the disk cache */
 #define MER_OV_FRESH     ((mer_ov_rgb){0, 230, 118})   /* #00E676 green: just arrived from the network */
 
+/* Cache coverage layer (layer_coverage.c, key C), same outline rule. */
+#define MER_COV_CACHED   ((mer_ov_rgb){41, 98, 255})   /* #2962FF blue: the disk cache has the tile */
+#define MER_COV_MISSING  ((mer_ov_rgb){255, 61, 0})    /* #FF3D00 red-orange: not cached */
+
 /* Outline width in logical pixels (times the display scale, rounded). */
 #define MER_OV_BORDER_PX 3
 /* How long a tile that just arrived from the network stays highlighted. */
