@@ -35,7 +35,8 @@
 
 /* Optional layers in key order; see layers.h to add one (tile-state overlay
  * N, network panel P, cache coverage C). */
-static const mer_layer *const g_layers[] = {&mer_layer_grid, &mer_layer_overlay, &mer_layer_panel};
+static const mer_layer *const g_layers[] = {&mer_layer_grid, &mer_layer_overlay, &mer_layer_panel,
+                                            &mer_layer_coverage};
 
 double mer_app_now(void)
 {
@@ -377,12 +378,38 @@ static bool create_window(mer_app *a, char *err, size_t len)
     return true;
 }
 
+static void default_cache_dir(char *out, size_t len);
+
+/* --offline (or an MBTiles source) with no position and no last view: open
+ * over the cached area, at the zoom where the cache has the most tiles. The
+ * loader does not exist yet, so reading the cache here is allowed. */
+static void cached_area_view(mer_app *a, double *lat, double *lon, double *zoom)
+{
+    mer_loader_config c;
+    mer_loader_config_defaults(&c, &a->src);
+    if (a->o->cache_dir[0])
+        snprintf(c.cache_dir, sizeof c.cache_dir, "%s", a->o->cache_dir);
+    else
+        default_cache_dir(c.cache_dir, sizeof c.cache_dir);
+    int z;
+    double w, s, e, n;
+    if (!mer_loader_cache_extent(&c, &z, &w, &s, &e, &n))
+        return;
+    double u0, v0, u1, v1;
+    mer_lonlat_to_world(w, n, &u0, &v0);
+    mer_lonlat_to_world(e, s, &u1, &v1);
+    mer_world_to_lonlat((u0 + u1) / 2, (v0 + v1) / 2, lon, lat);
+    *zoom = z;
+    MER_LOGI(TAG, "no position given: opening over the cached area (z%d)", z);
+}
+
 static void start_view(mer_app *a)
 {
     double lat = DEFAULT_LAT, lon = DEFAULT_LON, zoom = DEFAULT_ZOOM;
     const mer_options *o = a->o;
-    if (!(o->have_lat || o->have_zoom))
-        mer_viewstate_load(&lat, &lon, &zoom);
+    if (!(o->have_lat || o->have_zoom) && !mer_viewstate_load(&lat, &lon, &zoom) &&
+        (o->offline || a->src.kind == MER_SOURCE_MBTILES))
+        cached_area_view(a, &lat, &lon, &zoom);
     if (o->have_lat) {
         lat = o->lat;
         lon = o->lon;

@@ -255,6 +255,8 @@ static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, float x, floa
         cnt->exact++;
     } else if (e && e->status == MER_TILE_EMPTY) {
         cnt->exact++; /* a 404: nothing there, the background shows */
+    } else if (e && e->status == MER_TILE_NOT_CACHED && draw_ancestor(d, id, x, y, w, h, m->min_zoom)) {
+        cnt->standin++; /* offline: a cached ancestor stands in for a tile the cache lacks */
     } else if (e) {
         mer_gfx_pattern(d->g, e->status == MER_TILE_NOT_CACHED ? MER_PAT_NOT_CACHED : MER_PAT_FAILED, x,
                         y, w, h);
