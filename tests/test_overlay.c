@@ -32,6 +32,11 @@
  * fixed seed so runs are comparable. */
 static const char *const g_rate_limited[] = {"--latency", "150", "--rate", "8", "--burst", "4",
                                              "--max-concurrent", "4", "--seed", "7", NULL};
+/* The same limits with slower answers, so that screenshots every 150 ms
+ * surely catch requests in flight (at 150 ms they are out ~15% of the time
+ * between Retry-After pauses). */
+static const char *const g_rate_limited_slow[] = {"--latency", "500", "--rate", "8", "--burst", "4",
+                                                  "--max-concurrent", "4", "--seed", "7", NULL};
 
 #define NEED_DISPLAY()                                          \
     do {                                                        \
@@ -156,7 +161,7 @@ static void test_overlay_colours_follow_states(void **state)
 {
     NEED_DISPLAY();
     mer_test_server srv;
-    assert_true(mer_test_server_start(&srv, g_rate_limited));
+    assert_true(mer_test_server_start(&srv, g_rate_limited_slow));
     char src[128];
     snprintf(src, sizeof src, "%s/{z}/{x}/{y}.png", srv.base_url);
     vd_run r;
