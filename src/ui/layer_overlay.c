@@ -296,7 +296,7 @@ static void draw_legend(ov_state *s, const mer_layer_ctx *ctx, const int counts[
     float line = (float)mer_ltext_px(s->txt) * 1.35f;
     float w = 230 * sc, h = line * (OV_KINDS) + 2 * pad;
     float x = 8 * sc, y = (float)ctx->dh - 52 * sc - h;
-    mer_gfx_rect(ctx->gfx, x, y, w, h, 0.06f, 0.06f, 0.08f, 0.78f);
+    mer_gfx_rect(ctx->gfx, x, y, w, h, 0.06f, 0.06f, 0.08f, 0.88f);
     mer_ltext_draw(s->txt, ctx->gfx, "Tile states (N hides)", x + pad, y + pad, 1, 1, 1, 1);
     float ty = y + pad + line;
     for (int k = OV_QUEUED; k < OV_KINDS; k++, ty += line) {

@@ -378,7 +378,7 @@ static bool pn_draw(const mer_layer_ctx *ctx, void *state)
     /* The box's height is known after laying out; draw its background with
      * last frame's height (it changes only with the note line). */
     float h = s->box_h > 0 ? s->box_h : p.line * 20 + 4 * (PN_SPARK_H * sc + 6 * sc);
-    mer_gfx_rect(ctx->gfx, x0, y0, PN_WIDTH * sc, h, 0.06f, 0.06f, 0.08f, 0.82f);
+    mer_gfx_rect(ctx->gfx, x0, y0, PN_WIDTH * sc, h, 0.06f, 0.06f, 0.08f, 0.9f);
     p.x = x0 + pad;
     p.y = y0 + pad;
     text(&p, "Network", 0, WHITE);
