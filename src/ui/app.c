@@ -291,6 +291,10 @@ static void render_frame(mer_app *a, double t0)
     fs.draw_ms = (t_swap - now) * 1000.0;
     SDL_GL_SwapWindow(a->win);
     fs.swap_ms = (mer_app_now() - t_swap) * 1000.0;
+    if (a->frame == 1)
+        a->t_first_frame = t_swap + fs.swap_ms / 1000.0;
+    if (a->t_full_view == 0 && dc.exact > 0 && dc.standin + dc.placeholder + dc.failed == 0)
+        a->t_full_view = t_swap + fs.swap_ms / 1000.0;
     fs.frame_ms = (mer_app_now() - t0) * 1000.0;
     fs.exact = dc.exact;
     fs.standin = dc.standin;
@@ -574,11 +578,14 @@ static void write_stats(mer_app *a)
              "\"view\": {\"lat\": %.9f, \"lon\": %.9f, \"zoom\": %.6f},\n"
              "  \"window\": {\"w\": %d, \"h\": %d, \"drawable_w\": %d, \"drawable_h\": %d, \"scale\": %.3f},\n"
              "  \"gpu_cache\": {\"bytes\": %zu, \"tiles\": %zu, \"evictions\": %llu, \"budget_mb\": %d},\n"
-             "  \"wants_sent\": %llu,\n  \"startup_ms\": %.1f,\n  \"peak_rss_kb\": %zu",
+             "  \"wants_sent\": %llu,\n  \"startup_ms\": %.1f,\n  \"peak_rss_kb\": %zu,\n"
+             "  \"first_frame_ms\": %.1f,\n  \"full_view_ms\": %.1f",
              lat, lon, a->cam.zoom, (int)a->cam.w, (int)a->cam.h, a->dw, a->dh, a->scale,
              mer_texcache_bytes(a->tc), mer_texcache_count(a->tc),
              (unsigned long long)mer_texcache_evictions(a->tc), a->o->gpu_cache_mb,
-             (unsigned long long)a->wants_sent, a->startup_ms, peak_rss_kb());
+             (unsigned long long)a->wants_sent, a->startup_ms, peak_rss_kb(),
+             (a->t_first_frame - a->t_start) * 1000.0,
+             a->t_full_view > 0 ? (a->t_full_view - a->t_first_frame) * 1000.0 : -1.0);
     FILE *f = fopen(a->o->stats, "w");
     if (!f || !mer_stats_write(a->stats, f, lj, extra)) {
         fprintf(stderr, "meridian: cannot write --stats %s\n", a->o->stats);

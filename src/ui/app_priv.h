@@ -53,6 +53,8 @@ typedef struct mer_app {
     double home_lat, home_lon, home_zoom;
     double anim_t;          /* last animation step, seconds */
     double t_start, startup_ms;
+    double t_first_frame;   /* first counted frame presented (--stats, bench/warm_cache) */
+    double t_full_view;     /* first frame with every visible tile drawn exact, 0 = not yet */
 
     /* Input. */
     bool dragging;
