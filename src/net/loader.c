@@ -15,6 +15,9 @@
  *    mark the tile done, or retry / fail it when the bytes were not an image.
  *  - Readers of stats and tile states copy a snapshot under pub_lock; the
  *    loader only trylocks it, so a slow reader can never stall the network.
+ *  - Coverage questions (loader_cov.c) come in through the inbox too; the
+ *    loader thread answers them from the disk cache and publishes the bitmap
+ *    under cov_lock, then calls on_ready.
  *
  * Buffers move with messages: want lists are copied in, bodies move to the
  * pool, RGBA moves to the completion queue and then to whoever polls it. */
