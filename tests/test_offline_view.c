@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -39,6 +40,7 @@ static char g_cache[300], g_src[128];
         }                                                       \
     } while (0)
 
+/* r: zeroed (a fresh directory is made) or already prepared. */
 static void run(vd_run *r, const char *script, bool offline, bool at, int z, double cx, double cy)
 {
     char lat[64], lon[64], zs[16];
@@ -54,7 +56,8 @@ static void run(vd_run *r, const char *script, bool offline, bool at, int z, dou
             args[n++] = pos[i];
     }
     args[n] = NULL;
-    assert_true(vd_prepare(r));
+    if (!r->dir[0])
+        assert_true(vd_prepare(r));
     assert_true(vd_run_script(r, script, args, RUN_TIMEOUT_S));
     assert_int_equal(r->status, 0);
 }
@@ -131,7 +134,7 @@ static int group_setup(void **state)
     if (!mer_test_server_start(&s, NULL))
         return -1;
     snprintf(g_src, sizeof g_src, "%s/{z}/{x}/{y}.png", s.base_url);
-    vd_run r;
+    vd_run r = {0};
     run(&r, "key h\nwait-idle 60000\nscreenshot @/online.png\n", false, true, Z, CX, CY);
     vd_image img;
     load(&r, "online.png", &img);
@@ -153,7 +156,7 @@ static void test_same_view_offline(void **state)
 {
     (void)state;
     NEED_DISPLAY();
-    vd_run r;
+    vd_run r = {0};
     run(&r, "key h\nwait-idle 60000\nscreenshot @/off.png\nkey c\nwait-idle 60000\nscreenshot @/cov.png\n", true,
         true, Z, CX, CY);
     vd_image off, cov;
@@ -188,7 +191,7 @@ static void test_uncached_area(void **state)
 {
     (void)state;
     NEED_DISPLAY();
-    vd_run r;
+    vd_run r = {0};
     run(&r, "key h\nwait-idle 60000\nscreenshot @/far.png\nkey c\nwait-idle 60000\nscreenshot @/farcov.png\n", true,
         true, Z, 3, 20);
     vd_image far, farcov;
@@ -201,7 +204,7 @@ static void test_uncached_area(void **state)
     vd_image_free(&far);
     vd_image_free(&farcov);
 
-    vd_run in;
+    vd_run in = {0};
     run(&in, "key h\nwait-idle 60000\nscreenshot @/in.png\n", true, true, Z + 1, 2 * CX, 2 * CY);
     vd_image img;
     load(&in, "in.png", &img);
@@ -220,7 +223,7 @@ static void test_start_over_cached_area(void **state)
 {
     (void)state;
     NEED_DISPLAY();
-    vd_run r;
+    vd_run r = {0};
     run(&r, "key h\nwait-idle 60000\nscreenshot @/start.png\n", true, false, 0, 0, 0);
     double zoom = vd_json_num(r.stats, "\"view\"", "zoom");
     double lat = vd_json_num(r.stats, "\"view\"", "lat");
@@ -245,12 +248,44 @@ static void test_start_over_cached_area(void **state)
     vd_image_free(&img);
 }
 
+/* A saved last view wins over the cached extent. */
+static void test_start_at_last_view(void **state)
+{
+    (void)state;
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    char path[512], lat[64], lon[64];
+    snprintf(path, sizeof path, "%s/state", r.dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/state/meridian", r.dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/state/meridian/view", r.dir);
+    vd_corner(Z, CX + 1, CY, lat, lon, sizeof lat);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s %s %d\n", lat, lon, Z + 1);
+    fclose(f);
+    run(&r, "key h\nwait-idle 60000\nscreenshot @/last.png\n", true, false, 0, 0, 0);
+    assert_true(fabs(vd_json_num(r.stats, "\"view\"", "zoom") - (Z + 1)) < 1e-6);
+    assert_true(fabs(vd_json_num(r.stats, "\"view\"", "lat") - atof(lat)) < 1e-6);
+    assert_true(fabs(vd_json_num(r.stats, "\"view\"", "lon") - atof(lon)) < 1e-6);
+    /* z6 is not cached; the cached 5/17/11 stands in, at twice its size. */
+    vd_image img;
+    load(&r, "last.png", &img);
+    mer_tile_id id;
+    assert_true(mer_test_decode_tile_id(img.rgba, img.w, img.h, img.w, 384, 256, 2.0, &id));
+    assert_true(id.z == Z && id.x == CX + 1 && id.y == CY);
+    vd_image_free(&img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_view_offline),
         cmocka_unit_test(test_uncached_area),
         cmocka_unit_test(test_start_over_cached_area),
+        cmocka_unit_test(test_start_at_last_view),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
