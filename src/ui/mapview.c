@@ -26,6 +26,7 @@ struct mer_mapview {
     int tile_px, min_zoom, max_zoom;
     view_sig last;
     bool have_last;
+    uint64_t tc_clears; /* the texture cache's clear count at the last want */
     mer_want_tile *wants;
     size_t n_wants;
     mer_slot_info *slots;
@@ -140,8 +141,10 @@ bool mer_mapview_wants(mer_mapview *m, const mer_camera *c, double scale, const 
                        bool force, const mer_want_tile **tiles, size_t *n)
 {
     view_sig s = make_sig(m, c, scale);
-    if (!force && m->have_last && sig_eq(&s, &m->last))
+    uint64_t clears = mer_texcache_clears(tc);
+    if (!force && m->have_last && sig_eq(&s, &m->last) && clears == m->tc_clears)
         return false;
+    m->tc_clears = clears;
     m->last = s;
     m->have_last = true;
     m->n_wants = 0;

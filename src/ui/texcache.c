@@ -26,6 +26,7 @@ struct mer_texcache {
     size_t bytes, budget;
     uint64_t evictions;
     uint64_t reused; /* uploads into an evicted tile's texture */
+    uint64_t clears; /* mer_texcache_clear calls: the map view asks for everything again */
 };
 
 static size_t hash_key(uint64_t k, size_t n)
@@ -247,6 +248,7 @@ const mer_tc_entry *mer_texcache_peek(const mer_texcache *c, mer_tile_id id)
 
 void mer_texcache_clear(mer_texcache *c)
 {
+    c->clears++;
     for (size_t i = 0; i < c->cap; i++)
         if (c->slots[i].used)
             unlink_slot(c, (int)i);
@@ -280,6 +282,11 @@ uint64_t mer_texcache_evictions(const mer_texcache *c)
 uint64_t mer_texcache_reused(const mer_texcache *c)
 {
     return c->reused;
+}
+
+uint64_t mer_texcache_clears(const mer_texcache *c)
+{
+    return c->clears;
 }
 
 void mer_texcache_foreach(const mer_texcache *c, void (*fn)(const mer_tc_entry *e, void *ud), void *ud)
