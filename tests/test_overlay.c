@@ -333,10 +333,66 @@ static void test_panel_keys(void **state)
     vd_image_free(&on);
 }
 
+/* With --demo the panel's 2nd-row keys reach the demo server: 3 (strict:
+ * 2 requests/s, 2 at once) turns a server without limits into one that
+ * answers 429, which the loader counts on the next view. R clears the GPU
+ * tile cache: the view reloads, from the disk cache. */
+static void test_panel_demo_server_and_reload(void **state)
+{
+    NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    char script[2048] = "key h\nwait-idle 60000\nkey p\nkey 3\n";
+    /* Poll the panel's report of the request (300 ms timeout) for up to 2 s. */
+    for (int i = 0; i < 20; i++) {
+        size_t n = strlen(script);
+        snprintf(script + n, sizeof script - n, "sleep 100\nscreenshot @/p%d.png\n", i);
+    }
+    strncat(script, "goto 40 60 5\nwait-idle 90000\nscreenshot @/before-r.png\nkey r\nwait-idle 90000\nquit\n",
+            sizeof script - strlen(script) - 1);
+    const char *args[] = {"--demo", "--max-concurrent", "6", "--rate", "0", "--size", "768x512", "--lat", "20",
+                          "--lon", "10", "--zoom", "4", NULL};
+    assert_true(vd_run_script(&r, script, args, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    int applied_at = -1;
+    double before = -1;
+    for (int i = 0; i < 20 && applied_at < 0; i++) {
+        char path[600], line[256] = "";
+        snprintf(path, sizeof path, "%s/p%d.png.panel.txt", r.dir, i);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        unsigned long long n429 = 0;
+        if (fscanf(f, "cap %*d cap_max %*d adaptive %*d rate %*f in_flight %*d status_429 %llu", &n429) == 1 &&
+            before < 0)
+            before = (double)n429;
+        fscanf(f, "%*[^\n]\n");
+        if (fgets(line, sizeof line, f) && strncmp(line, "server strict applied", 21) == 0)
+            applied_at = i;
+        fclose(f);
+    }
+    if (applied_at < 0)
+        fail_msg("the demo server did not confirm the strict preset within 2 s");
+    assert_true(before == 0); /* the default preset has no limits */
+    assert_true(vd_json_num(r.stats, "\"loader\"", "429") > 0);
+    assert_true(vd_json_num(r.stats, "\"loader\"", "tiles_failed") == 0);
+    /* After R the tiles on screen came back (from the disk cache). */
+    char path[600];
+    snprintf(path, sizeof path, "%s/before-r.png.panel.txt", r.dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    unsigned long long hits = 0;
+    int got = fscanf(f, "cap %*d cap_max %*d adaptive %*d rate %*f in_flight %*d status_429 %*u paused_ms %*f "
+                        "cache_hits %llu", &hits);
+    fclose(f);
+    assert_int_equal(got, 1);
+    assert_true(vd_json_num(r.stats, "\"loader\"", "cache_hits") >= (double)hits + 12); /* 768x512: 12+ slots */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_panel_keys),
+        cmocka_unit_test(test_panel_demo_server_and_reload),
         cmocka_unit_test(test_overlay_colours_follow_states),
         cmocka_unit_test(test_adaptive_gets_fewer_429s),
     };

@@ -86,6 +86,9 @@ typedef struct pn_state {
     int cap_set;           /* 0 = not set */
     double rate_set;       /* < 0 = not set */
     int adaptive_set;      /* -1 = not set */
+    double reload_until;   /* after R: keep drawing, so the app's once-a-second
+                            * re-want covers tiles the loader delivered too
+                            * recently to send again at once */
 } pn_state;
 
 /* ---- the demo-server request thread ---- */
@@ -359,6 +362,23 @@ static void keys_help(pn_pen *p)
     }
 }
 
+/* Tests: the figures and the last control's outcome, next to a screenshot. */
+static void write_dump(const pn_state *s, const mer_layer_ctx *ctx, const mer_loader_stats *st)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s.panel.txt", ctx->shot_path);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    int res = s->job ? atomic_load(&s->job->result) : -1;
+    fprintf(f, "cap %d cap_max %d adaptive %d rate %.3f in_flight %d status_429 %llu paused_ms %.0f cache_hits %llu\n",
+            st->cap, st->cap_max, st->adaptive ? 1 : 0, st->rate, st->in_flight,
+            (unsigned long long)st->status_429, st->paused_ms, (unsigned long long)st->cache_hits);
+    fprintf(f, "server %s %s\n", res >= 0 ? g_presets[s->job_preset].name : "-",
+            res == 1 ? "applied" : res == 2 ? "failed" : res == 0 ? "sending" : "-");
+    fclose(f);
+}
+
 static bool pn_draw(const mer_layer_ctx *ctx, void *state)
 {
     pn_state *s = state;
@@ -388,8 +408,11 @@ static bool pn_draw(const mer_layer_ctx *ctx, void *state)
     paused_box(&p, &st);
     keys_help(&p);
     s->box_h = p.y - y0 + pad / 2;
+    if (ctx->shot_path)
+        write_dump(s, ctx, &st);
     /* Countdowns, sparklines and a pending server request move on their own. */
-    return !mer_loader_idle(ctx->loader) || st.paused_ms > 0 || (s->job && atomic_load(&s->job->result) == 0);
+    return !mer_loader_idle(ctx->loader) || st.paused_ms > 0 || ctx->now < s->reload_until ||
+           (s->job && atomic_load(&s->job->result) == 0);
 }
 
 /* ---- controls ---- */
@@ -443,7 +466,8 @@ static bool pn_key(const mer_layer_ctx *ctx, void *state, int key)
     }
     case SDLK_r:
         if (ctx->tc)
-            mer_texcache_clear(ctx->tc);
+            mer_texcache_clear(ctx->tc); /* the map view re-sends its wants */
+        s->reload_until = ctx->now + 3.0;
         snprintf(s->note, sizeof s->note, "tile cache cleared, reloading");
         return true;
     case SDLK_1: case SDLK_2: case SDLK_3: case SDLK_4:
