@@ -137,7 +137,10 @@ static void draw_legend(cov_state *s, const mer_layer_ctx *ctx, int z, int cache
     float sc = (float)ctx->scale, pad = 6 * sc, sw = 12 * sc, gap = 10 * sc;
     float w = (float)(wa + wb) + 2 * pad + (b[0] ? 2 * (sw + 6 * sc) + gap : 0);
     float bh = (float)h + 2 * pad;
+    /* Centred, but right of the tile-state legend (N, 230 px wide at x = 8). */
     float x = SDL_floorf(((float)ctx->dw - w) / 2), y = (float)ctx->dh - 52 * sc - bh;
+    if (x < 246 * sc && (float)ctx->dw - w >= 246 * sc)
+        x = 246 * sc;
     mer_gfx_rect(ctx->gfx, x, y, w, bh, 0.06f, 0.06f, 0.08f, 0.78f);
     float tx = x + pad, sy = y + (bh - sw) / 2;
     if (b[0]) {
