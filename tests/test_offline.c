@@ -131,6 +131,7 @@ static void test_freshness_and_revalidation(void **state)
     mer_loader_want(l, 1, w, n);
     assert_int_equal(tl_collect(l, &col, n, 30), n);
     expect_all_ok(&col, n, MER_ORIGIN_DISK);
+    assert_true(tl_wait_idle(l, &col, 30)); /* counters are published, not read live */
     mer_loader_stats st;
     mer_loader_get_stats(l, &st);
     assert_int_equal(st.requests, 0);
@@ -215,6 +216,7 @@ static void test_offline_server_stopped(void **state)
     }
     assert_int_equal(tl_count(&col, MER_TILE_OK), n);
     assert_int_equal(tl_count(&col, MER_TILE_NOT_CACHED), m - n);
+    assert_true(tl_wait_idle(l, &col, 30)); /* counters are published, not read live */
     mer_loader_stats st;
     mer_loader_get_stats(l, &st);
     assert_true(st.offline);
@@ -288,6 +290,7 @@ static void test_corrupt_body_not_cached(void **state)
     mer_loader_want(l, 1, w, n);
     assert_int_equal(tl_collect(l, &col, n, 60), n);
     assert_int_equal(tl_count(&col, MER_TILE_FAILED), n);
+    assert_true(tl_wait_idle(l, &col, 30)); /* counters are published, not read live */
     mer_loader_stats st;
     mer_loader_get_stats(l, &st);
     assert_true(st.cache_writes > 0); /* bodies were stored on arrival... */
