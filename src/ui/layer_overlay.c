@@ -185,11 +185,20 @@ static void classify(const ov_state *s, const mer_layer_ctx *ctx, mer_tile_id id
         o->kind = OV_QUEUED;
         snprintf(l, n, "#%d", st->queue_pos + 1);
         break;
-    case MER_TS_IN_FLIGHT:
+    case MER_TS_IN_FLIGHT: {
         o->kind = OV_IN_FLIGHT;
-        snprintf(l, n, st->attempts > 1 ? "%.1f s  try %d" : "%.1f s", (st->elapsed_ms + age_ms) / 1000.0,
-                 st->attempts);
+        double ms = st->elapsed_ms + age_ms;
+        char t[16];
+        if (ms < 1000)
+            snprintf(t, sizeof t, "%.0f ms", ms);
+        else
+            snprintf(t, sizeof t, "%.1f s", ms / 1000.0);
+        if (st->attempts > 1)
+            snprintf(l, n, "%s  try %d", t, st->attempts);
+        else
+            snprintf(l, n, "%s", t);
         break;
+    }
     case MER_TS_DECODING:
         o->kind = OV_DECODING;
         snprintf(l, n, "decode");
