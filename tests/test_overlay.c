@@ -301,7 +301,7 @@ static void test_panel_keys(void **state)
     const char *args[] = {"--source", src, "--max-concurrent", "6", "--rate", "0", "--size", "768x512",
                           "--lat", "20", "--lon", "10", "--zoom", "3", NULL};
     bool ran = vd_run_script(&r,
-                             "key h\nwait-idle 60000\nscreenshot @/off.png\nkey p\nkey [\nkey [\nkey a\n"
+                             "key h\nwait-idle 60000\nscreenshot @/off.png\nkey p\nkey [\nkey [\nkey m\n"
                              "screenshot @/on.png\nkey p\nkey a\ngoto 40 60 3\nwait-idle 60000\nquit\n",
                              args, RUN_TIMEOUT_S);
     mer_test_server_stop(&srv);

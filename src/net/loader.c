@@ -167,6 +167,8 @@ static bool take_inbox(mer_loader *l, double now)
         if (!l->adaptive)
             l->aimd.cap = l->cap_max;
     }
+    if (limits || adaptive >= 0)
+        l->pub_dirty = true; /* an idle loader must still show the new limits */
     if (has_want) {
         mer_sched_hooks hooks = {hook_dropped, hook_added, l};
         mer_sched_want(l->sched, gen, tiles, n, &hooks);

@@ -10,7 +10,7 @@
  * draw(); while the loader is idle no frames are drawn, and the seconds
  * missed are filled in as quiet ones on the next frame.
  *
- * Controls (while the panel is on): [ ] concurrency cap, , . rate, A adaptive,
+ * Controls (while the panel is on): [ ] concurrency cap, , . rate, M adaptive (not A: WASD pans),
  * R clear the GPU tile cache (the view reloads from the disk cache and the
  * network), 1-4 ask the --demo tile server to change its limits.
  *
@@ -344,7 +344,7 @@ static void paused_box(pn_pen *p, const mer_loader_stats *st)
 static void keys_help(pn_pen *p)
 {
     static const mer_ov_rgb KEY = {255, 214, 0};
-    text(p, "[ ]  cap    , .  rate    A  adaptive", 0, KEY);
+    text(p, "[ ]  cap    , .  rate    M  adaptive", 0, KEY);
     p->y += p->line;
     text(p, "R  clear tile cache, reload", 0, KEY);
     p->y += p->line;
@@ -457,7 +457,7 @@ static bool pn_key(const mer_layer_ctx *ctx, void *state, int key)
             snprintf(s->note, sizeof s->note, "rate unlimited");
         return true;
     }
-    case SDLK_a: {
+    case SDLK_m: {
         bool on = !(s->adaptive_set >= 0 ? s->adaptive_set == 1 : st.adaptive);
         mer_loader_set_adaptive(ctx->loader, on);
         s->adaptive_set = on;
