@@ -32,13 +32,6 @@
 static vd_run g_cache_run; /* owns the shared cache directory */
 static char g_cache[300], g_src[128];
 
-#define NEED_DISPLAY()                                          \
-    do {                                                        \
-        if (!vd_have_display()) {                               \
-            fprintf(stderr, "no DISPLAY: run under xvfb-run\n"); \
-            skip();                                             \
-        }                                                       \
-    } while (0)
 
 /* r: zeroed (a fresh directory is made) or already prepared. */
 static void run(vd_run *r, const char *script, bool offline, bool at, int z, double cx, double cy)
@@ -155,7 +148,7 @@ static int group_teardown(void **state)
 static void test_same_view_offline(void **state)
 {
     (void)state;
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r = {0};
     run(&r, "key h\nwait-idle 60000\nscreenshot @/off.png\nkey c\nwait-idle 60000\nscreenshot @/cov.png\n", true,
         true, Z, CX, CY);
@@ -190,7 +183,7 @@ static void test_same_view_offline(void **state)
 static void test_uncached_area(void **state)
 {
     (void)state;
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r = {0};
     run(&r, "key h\nwait-idle 60000\nscreenshot @/far.png\nkey c\nwait-idle 60000\nscreenshot @/farcov.png\n", true,
         true, Z, 3, 20);
@@ -222,7 +215,7 @@ static void test_uncached_area(void **state)
 static void test_start_over_cached_area(void **state)
 {
     (void)state;
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r = {0};
     run(&r, "key h\nwait-idle 60000\nscreenshot @/start.png\n", true, false, 0, 0, 0);
     double zoom = vd_json_num(r.stats, "\"view\"", "zoom");
@@ -252,7 +245,7 @@ static void test_start_over_cached_area(void **state)
 static void test_start_at_last_view(void **state)
 {
     (void)state;
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     char path[512], lat[64], lon[64];

@@ -38,13 +38,6 @@ static const char *const g_rate_limited[] = {"--latency", "150", "--rate", "8", 
 static const char *const g_rate_limited_slow[] = {"--latency", "500", "--rate", "8", "--burst", "4",
                                                   "--max-concurrent", "4", "--seed", "7", NULL};
 
-#define NEED_DISPLAY()                                          \
-    do {                                                        \
-        if (!vd_have_display()) {                               \
-            fprintf(stderr, "no DISPLAY: run under xvfb-run\n"); \
-            skip();                                             \
-        }                                                       \
-    } while (0)
 
 typedef struct slot {
     int z, x, y;
@@ -159,7 +152,7 @@ static void load(const vd_run *r, const char *name, vd_image *img, dump *d)
  * in-flight and retry/paused slots occur; at the end everything is loaded. */
 static void test_overlay_colours_follow_states(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     mer_test_server srv;
     assert_true(mer_test_server_start(&srv, g_rate_limited_slow));
     char src[128];
@@ -280,7 +273,7 @@ static long tour_429s(bool adaptive)
 
 static void test_adaptive_gets_fewer_429s(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     long fixed = tour_429s(false);
     long adaptive = tour_429s(true);
     assert_true(fixed > 0);
@@ -291,7 +284,7 @@ static void test_adaptive_gets_fewer_429s(void **state)
  * ([ lowers the cap, A turns adaptive on) as --stats shows at the end. */
 static void test_panel_keys(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     mer_test_server srv;
     assert_true(mer_test_server_start(&srv, NULL));
     char src[128];
@@ -339,7 +332,7 @@ static void test_panel_keys(void **state)
  * tile cache: the view reloads, from the disk cache. */
 static void test_panel_demo_server_and_reload(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     char script[2048] = "key h\nwait-idle 60000\nkey p\nkey 3\n";

@@ -41,13 +41,6 @@ static int teardown_server(void **state)
     return 0;
 }
 
-#define NEED_DISPLAY()                                          \
-    do {                                                        \
-        if (!vd_have_display()) {                               \
-            fprintf(stderr, "no DISPLAY: run under xvfb-run\n"); \
-            skip();                                             \
-        }                                                       \
-    } while (0)
 
 /* Runs a script with the view centred on the north-west corner of tile
  * (z, cx, cy), at w x h. */
@@ -83,7 +76,7 @@ static void load(const vd_run *r, const char *name, vd_image *img)
  * y = 0, 256. */
 static void test_tiles_in_place(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     run_at(&r, "key h\nwait-idle 60000\nscreenshot @/a.png\n", 4, 8, 5, "768x512");
@@ -104,7 +97,7 @@ static void test_tiles_in_place(void **state)
  * left of the centre and x = 0 right of it. */
 static void test_wraps_east_west(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     run_at(&r, "key h\nwait-idle 60000\nscreenshot @/w.png\n", 3, 8, 3, "768x512");
@@ -123,7 +116,7 @@ static void test_wraps_east_west(void **state)
  * proves the check can fail. */
 static void test_zoom_step_shows_ancestors(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     char far_lat[64], far_lon[64], script[512];
     vd_corner(5, 3, 20, far_lat, far_lon, sizeof far_lat);
     snprintf(script, sizeof script,
@@ -154,7 +147,7 @@ static void test_zoom_step_shows_ancestors(void **state)
  * first view) shows at half size where the tile math puts it. */
 static void test_zoom_out_shows_children(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     run_at(&r, "key h\nwait-idle 60000\nzoom-at 384 256 -3\nscreenshot @/out.png\n", 5, 16, 11, "768x512");
@@ -176,7 +169,7 @@ static void test_zoom_out_shows_children(void **state)
 /* "pan 37 -23" moves every map pixel by exactly (37, -23). */
 static void test_pan_moves_pixels(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     run_at(&r, "key h\nwait-idle 60000\nscreenshot @/a.png\npan 37 -23\nwait-idle 60000\nscreenshot @/b.png\n",
@@ -206,7 +199,7 @@ static void test_pan_moves_pixels(void **state)
  * west during the sleep after the release, and frames are drawn meanwhile. */
 static void test_fling_keeps_moving(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     run_at(&r, "key h\nwait-idle 60000\ndrag 200 250 240 0 200\nsleep 800\n", 4, 8, 5, "768x512");
@@ -229,7 +222,7 @@ static void test_fling_keeps_moving(void **state)
 /* Growing the window fills the new area with the right tiles. */
 static void test_resize_fills(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     run_at(&r, "key h\nwait-idle 60000\nresize 900 640\nwait-idle 60000\nscreenshot @/r.png\n", 4, 8, 5,
@@ -248,7 +241,7 @@ static void test_resize_fills(void **state)
 /* Once idle, nothing is drawn: a 1.5 s sleep renders zero frames. */
 static void test_idle_renders_nothing(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     run_at(&r, "wait-idle 60000\nsleep 1500\nquit\n", 4, 8, 5, "640x480");
@@ -264,7 +257,7 @@ static void test_idle_renders_nothing(void **state)
 /* The last view is saved at exit and restored without --lat/--lon/--zoom. */
 static void test_restores_last_view(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     const char *a1[] = {"--source", g_src, "--lat", "51.5", "--lon", "-0.12", "--zoom", "6.5", NULL};
@@ -283,7 +276,7 @@ static void test_restores_last_view(void **state)
  * the window, the wheel zooms anchored at the cursor. */
 static void test_keys_and_wheel(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     const char *args[] = {"--source", g_src, "--size", "800x600", "--lat", "0", "--lon", "0", "--zoom", "4", NULL};
@@ -323,7 +316,7 @@ static void test_keys_and_wheel(void **state)
  * source's maximum, huge pans, zooming far past the limits, a tiny window. */
 static void test_extremes(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     const char *args[] = {"--source", g_src, "--max-concurrent", "8", "--rate", "0", "--size", "640x480",
@@ -351,7 +344,7 @@ static void test_extremes(void **state)
  * along the tile borders (x = 128, 384, 640 and y = 256 here). */
 static void test_grid_layer(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     vd_run r;
     assert_true(vd_prepare(&r));
     run_at(&r, "key h\nwait-idle 60000\nscreenshot @/off.png\nkey g\nscreenshot @/on.png\n", 4, 8, 5, "768x512");
@@ -378,7 +371,7 @@ static void test_grid_layer(void **state)
 /* --demo starts its own tile server and shows its tiles. */
 static void test_demo(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     char lat[64], lon[64];
     vd_corner(4, 8, 5, lat, lon, sizeof lat);
     vd_run r;
@@ -398,7 +391,7 @@ static void test_demo(void **state)
  * not a hole and not the loading placeholder. */
 static void test_failed_tiles_show_pattern(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     mer_test_server bad;
     const char *sargs[] = {"--faults", "corrupt=1", NULL};
     assert_true(mer_test_server_start(&bad, sargs));
@@ -431,7 +424,7 @@ static void test_failed_tiles_show_pattern(void **state)
 /* Bad script lines fail before the window opens, naming the line. */
 static void test_bad_script_lines(void **state)
 {
-    NEED_DISPLAY();
+    VD_NEED_DISPLAY();
     static const struct {
         const char *script;
         const char *where, *what;

@@ -50,4 +50,12 @@ const char *vd_json_line(const char *json, int n);
 /* lat/lon of the north-west corner of tile (z, x, y), as text with full precision. */
 void vd_corner(int z, double x, double y, char *lat, char *lon, size_t len);
 
+/* GUI tests need a display; the suite always runs under xvfb-run
+ * (scripts/test), so a missing one is a failure, not a skip. For cmocka tests. */
+#define VD_NEED_DISPLAY()                                                       \
+    do {                                                                        \
+        if (!vd_have_display())                                                 \
+            fail_msg("no DISPLAY: GUI tests run under xvfb-run (scripts/test)"); \
+    } while (0)
+
 #endif
