@@ -14,6 +14,7 @@ typedef struct line_rec {
     char cmd[16];
     uint64_t frames;
     double ms;
+    double max_frame_ms; /* the slowest frame while the line ran */
     double view[3];
 } line_rec;
 
@@ -31,6 +32,7 @@ struct mer_stats {
     double draw_total, draw_max, swap_total, swap_max;
     line_rec *lines;
     size_t n_lines;
+    double line_max_ms; /* slowest frame since the last script line ended */
 };
 
 mer_stats *mer_stats_create(void)
@@ -71,6 +73,7 @@ void mer_stats_frame(mer_stats *s, const mer_frame_sample *f)
     push_time(s, (float)f->frame_ms);
     s->frames++;
     s->max_ms = fmax(s->max_ms, f->frame_ms);
+    s->line_max_ms = fmax(s->line_max_ms, f->frame_ms);
     s->uploads_max = MAXI(s->uploads_max, f->uploads);
     s->upload_ms_max = fmax(s->upload_ms_max, f->upload_ms);
     s->uploads_total += (uint64_t)f->uploads;
@@ -135,6 +138,8 @@ void mer_stats_script_line(mer_stats *s, int line, const char *cmd, uint64_t fra
     snprintf(r->cmd, sizeof r->cmd, "%s", cmd);
     r->frames = frames;
     r->ms = ms;
+    r->max_frame_ms = s->line_max_ms;
+    s->line_max_ms = 0;
     memcpy(r->view, view, sizeof r->view);
 }
 
@@ -167,10 +172,10 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
         fprintf(f, "  %s,\n", extra_json);
     fprintf(f, "  \"script\": [");
     for (size_t i = 0; i < s->n_lines; i++)
-        fprintf(f, "%s\n    {\"line\": %d, \"cmd\": \"%s\", \"frames\": %llu, \"ms\": %.1f, "
+        fprintf(f, "%s\n    {\"line\": %d, \"cmd\": \"%s\", \"frames\": %llu, \"ms\": %.1f, \"max_frame_ms\": %.1f, "
                 "\"lat\": %.9f, \"lon\": %.9f, \"zoom\": %.6f}",
                 i ? "," : "", s->lines[i].line, s->lines[i].cmd, (unsigned long long)s->lines[i].frames,
-                s->lines[i].ms, s->lines[i].view[0], s->lines[i].view[1], s->lines[i].view[2]);
+                s->lines[i].ms, s->lines[i].max_frame_ms, s->lines[i].view[0], s->lines[i].view[1], s->lines[i].view[2]);
     fprintf(f, "%s],\n", s->n_lines ? "\n  " : "");
     fprintf(f, "  \"loader\": %s\n}\n", loader_json && *loader_json ? loader_json : "null");
     return !ferror(f);
