@@ -624,7 +624,7 @@ static void heavy_writer(void)
     uint8_t *buf = malloc(60000);
     for (int i = 0; i < 1000000; i++) {
         mer_tile_id t = {14, i % 16384, i / 16384};
-        size_t n = 200 + (size_t)(i * 7919) % 50000;
+        size_t n = 200 + (size_t)i * 7919u % 50000;
         make_tile(buf, n, t, (uint32_t)i);
         mer_cache_put(c, t, buf, n, NULL);
         if (i % 50 == 49)
