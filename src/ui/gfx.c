@@ -246,10 +246,20 @@ void mer_gfx_tile(mer_gfx *g, unsigned tex, float x, float y, float w, float h, 
     draw(g, x, y, w, h);
 }
 
+/* Patterns and rectangles sample nothing, but llvmpipe compiles a shader
+ * variant per bound texture and sampler state all the same; binding one fixed
+ * state keeps them to the few variants the warm-up compiles (otherwise a
+ * placeholder drawn after a crisp tile compiled a new one mid-pan: a 40 ms frame). */
+static void unbind(mer_gfx *g)
+{
+    bind(g, 0, false);
+}
+
 void mer_gfx_pattern(mer_gfx *g, mer_pattern p, float x, float y, float w, float h)
 {
     set_mode(g, (int)p);
     set_blend(g, false);
+    unbind(g);
     draw(g, x, y, w, h);
 }
 
@@ -257,6 +267,7 @@ void mer_gfx_rect(mer_gfx *g, float x, float y, float w, float h, float r, float
 {
     set_mode(g, 3);
     set_blend(g, a < 1.0f);
+    unbind(g);
     glUniform4f(g->ui.u_color, r, gr, b, a);
     draw(g, x, y, w, h);
 }
@@ -298,7 +309,10 @@ void mer_gfx_warm_up(mer_gfx *g, int dw, int dh)
     uint8_t *px = calloc((size_t)T * T, 4);
     if (!px)
         return;
-    GLuint t[2] = {mer_gfx_texture_new(T, T, px, false), mer_gfx_texture_new(3, 3, px, false)};
+    /* A tile, and label-like textures with each power-of-two combination of
+     * width and height (llvmpipe's variants differ by that). */
+    GLuint t[4] = {mer_gfx_texture_new(T, T, px, false), mer_gfx_texture_new(3, 3, px, true),
+                   mer_gfx_texture_new(4, 3, px, true), mer_gfx_texture_new(3, 4, px, true)};
     free(px);
     mer_gfx_begin(g, dw, dh);
     for (int k = 0; k < 4; k++) {
@@ -311,7 +325,7 @@ void mer_gfx_warm_up(mer_gfx *g, int dw, int dh)
         mer_gfx_tile(g, t[0], -100, -100, T, T, 0, 0, 1, 1, a, crisp);
         mer_gfx_tile(g, t[0], (float)dw - 100, (float)dh - 100, T, T, 0, 0, 1, 1, a, crisp);
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 4; i++) {
         mer_gfx_text(g, t[i], 0, 0, 3, 3, 1, 1, 1, 1);
         mer_gfx_text(g, t[i], 0, 0, 64, 16, 1, 1, 1, 1);
     }
@@ -324,7 +338,7 @@ void mer_gfx_warm_up(mer_gfx *g, int dw, int dh)
     mer_gfx_rect(g, 0, 0, 64, 64, 1, 1, 1, 0.5f);
     mer_gfx_rect(g, 0, 0, 64, 64, 1, 1, 1, 1.0f);
     glFinish();
-    glDeleteTextures(2, t);
+    glDeleteTextures(4, t);
     g->tex = 0;
 }
 
