@@ -158,16 +158,24 @@ void mer_zoom_anim_start(mer_zoom_anim *a, const mer_camera *c, double sx, doubl
     a->active = true;
 }
 
+/* Advances an animation clock; returns its progress in 0..1 and clears
+ * *active once it has reached the end. */
+static double anim_advance(double *t, double dur, double dt, bool *active)
+{
+    *t += dt;
+    double p = dur > 0 ? *t / dur : 1.0;
+    if (p >= 1.0) {
+        p = 1.0;
+        *active = false;
+    }
+    return p;
+}
+
 bool mer_zoom_anim_step(mer_zoom_anim *a, mer_camera *c, double dt)
 {
     if (!a->active)
         return false;
-    a->t += dt;
-    double p = a->dur > 0 ? a->t / a->dur : 1.0;
-    if (p >= 1.0) {
-        p = 1.0;
-        a->active = false;
-    }
+    double p = anim_advance(&a->t, a->dur, dt, &a->active);
     double e = 1.0 - (1.0 - p) * (1.0 - p) * (1.0 - p); /* ease-out cubic */
     double z = a->from + (a->to - a->from) * e;
     mer_camera_zoom_at(c, a->sx, a->sy, z - c->zoom);
@@ -188,12 +196,7 @@ bool mer_pan_anim_step(mer_pan_anim *a, mer_camera *c, double dt)
 {
     if (!a->active)
         return false;
-    a->t += dt;
-    double p = a->dur > 0 ? a->t / a->dur : 1.0;
-    if (p >= 1.0) {
-        p = 1.0;
-        a->active = false;
-    }
+    double p = anim_advance(&a->t, a->dur, dt, &a->active);
     double tx = a->dx * p, ty = a->dy * p;
     mer_camera_pan_px(c, tx - a->done_x, ty - a->done_y);
     a->done_x = tx;
