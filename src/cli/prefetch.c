@@ -219,10 +219,10 @@ static void explain_refusal(const mer_source *s)
 }
 
 /* Plans the download: every tile of the area that is not cached and fresh. */
-static mer_tile_id *plan(const pf_args *a, mer_cache *c, uint64_t total, size_t *n_todo)
+static mer_tile_id *plan(const pf_args *a, mer_cache *c, uint64_t total, size_t *n_fetch)
 {
-    mer_tile_id *todo = malloc((size_t)(total ? total : 1) * sizeof *todo);
-    if (!todo)
+    mer_tile_id *fetch = malloc((size_t)(total ? total : 1) * sizeof *fetch);
+    if (!fetch)
         return NULL;
     size_t n = 0;
     int64_t now = (int64_t)time(NULL);
@@ -235,11 +235,11 @@ static mer_tile_id *plan(const pf_args *a, mer_cache *c, uint64_t total, size_t 
                 if (c && mer_cache_get_meta(c, t, &m) == MER_CACHE_HIT && mer_cache_is_fresh(&m, now))
                     continue;
                 if (n < total)
-                    todo[n++] = t;
+                    fetch[n++] = t;
             }
     }
-    *n_todo = n;
-    return todo;
+    *n_fetch = n;
+    return fetch;
 }
 
 static void wake_cb(void *ud)
@@ -342,7 +342,7 @@ static bool take_result(pf_run *r, const mer_tile_result *res)
     return true;
 }
 
-static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf_counts *out, double *secs)
+static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, pf_counts *out, double *secs)
 {
     mer_loader_config cfg;
     mer_loader_config_defaults(&cfg, &a->o.source);
@@ -385,10 +385,10 @@ static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf
     while (!g_interrupted) {
         /* Refill at half empty, so that a want (which the loader reconciles
          * in full) goes out per half window rather than per finished tile. */
-        if (r.n_win <= r.cap / 2 && next < n_todo) {
-            while (r.n_win < r.cap && next < n_todo) {
+        if (r.n_win <= r.cap / 2 && next < n_fetch) {
+            while (r.n_win < r.cap && next < n_fetch) {
                 r.win_stale[r.n_win] = false;
-                r.win[r.n_win++] = (mer_want_tile){todo[next++], 0};
+                r.win[r.n_win++] = (mer_want_tile){fetch[next++], 0};
             }
             send_want(&r);
         }
@@ -400,7 +400,7 @@ static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf
             mer_tile_result_release(&res[i]);
         }
         if (tty && mono_s() - last_bar > 0.1) {
-            progress(r.k.done, n_todo, t0, false);
+            progress(r.k.done, n_fetch, t0, false);
             last_bar = mono_s();
         }
         if (got)
@@ -417,7 +417,7 @@ static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf
     }
     *secs = mono_s() - t0;
     if (tty)
-        progress(r.k.done, n_todo, t0, true);
+        progress(r.k.done, n_fetch, t0, true);
     mer_loader_destroy(r.l); /* flushes the cache: everything finished is stored */
     pthread_mutex_destroy(&w.lock);
     pthread_cond_destroy(&w.cond);
@@ -427,7 +427,7 @@ static int download(const pf_args *a, const mer_tile_id *todo, size_t n_todo, pf
     return 0;
 }
 
-static void print_plan(const pf_args *a, uint64_t total, size_t n_todo, mer_cache *c)
+static void print_plan(const pf_args *a, uint64_t total, size_t n_fetch, mer_cache *c)
 {
     mer_cache_totals tot = {0};
     double avg = GUESS_TILE_BYTES;
@@ -436,7 +436,7 @@ static void print_plan(const pf_args *a, uint64_t total, size_t n_todo, mer_cach
     printf("prefetch: %" PRIu64 " tiles at zoom %d-%d from '%s' (about %.1f MB); %" PRIu64
            " already cached and fresh, %zu to download\n",
            total, a->area.zmin, a->area.zmax, a->o.source.id, (double)total * avg / 1e6,
-           total - (uint64_t)n_todo, n_todo);
+           total - (uint64_t)n_fetch, n_fetch);
     double limit = (double)a->o.cache_size_mb * 1048576.0;
     if (limit > 0 && (double)total * avg > limit)
         fprintf(stderr, "meridian prefetch: warning: the area (about %.0f MB) is larger than the cache limit "
@@ -471,16 +471,16 @@ static int run_prefetch(pf_args *a)
         mer_cache_close(c);
         return 1;
     }
-    size_t n_todo = 0;
-    mer_tile_id *todo = plan(a, c, total, &n_todo);
-    print_plan(a, total, n_todo, c);
+    size_t n_fetch = 0;
+    mer_tile_id *fetch = plan(a, c, total, &n_fetch);
+    print_plan(a, total, n_fetch, c);
     mer_cache_close(c);
-    if (!todo) {
+    if (!fetch) {
         fprintf(stderr, "meridian prefetch: out of memory\n");
         return 1;
     }
-    if (a->dry_run || n_todo == 0) {
-        free(todo);
+    if (a->dry_run || n_fetch == 0) {
+        free(fetch);
         return 0;
     }
     struct sigaction sa = {.sa_handler = on_sigint}, old_int, old_term;
@@ -489,10 +489,10 @@ static int run_prefetch(pf_args *a)
     sigaction(SIGTERM, &sa, &old_term);
     pf_counts k = {0};
     double secs = 0;
-    int st = download(a, todo, n_todo, &k, &secs);
+    int st = download(a, fetch, n_fetch, &k, &secs);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    free(todo);
+    free(fetch);
     if (st != 0)
         return st;
     printf("prefetch: %" PRIu64 " tiles stored, %" PRIu64 " empty (404), %" PRIu64 " failed, %" PRIu64
@@ -500,7 +500,7 @@ static int run_prefetch(pf_args *a)
            k.stored, k.empty, k.failed, k.kept_stale, secs, secs > 0 ? (double)k.done / secs : 0.0);
     if (g_interrupted) {
         printf("prefetch: interrupted after %" PRIu64 " of %zu tiles; run the same command again to resume\n",
-               k.done, n_todo);
+               k.done, n_fetch);
         return 1;
     }
     return k.failed ? 1 : 0;
