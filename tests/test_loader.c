@@ -97,7 +97,7 @@ static void run_rate_limited(bool date)
     check_all_ok(&col, n);
     assert_true(saw_pause);
     assert_true(saw_paused_tile);
-    mer_loader_get_stats(l, &st);
+    tl_final_stats(l, &col, &st);
     assert_int_equal(st.tiles_failed, 0);
     assert_true(st.status_429 > 0); /* the limit really was hit */
     assert_true(st.retries >= st.status_429);
@@ -140,7 +140,7 @@ static void test_503_retried(void **state)
     assert_int_equal(tl_collect(l, &col, n, 90), n);
     check_all_ok(&col, n);
     mer_loader_stats st;
-    mer_loader_get_stats(l, &st);
+    tl_final_stats(l, &col, &st);
     assert_true(st.status_5xx > 0);
     assert_true(st.retries >= st.status_5xx);
     mer_loader_destroy(l);
@@ -168,7 +168,7 @@ static void test_404_is_empty(void **state)
         if (col.got[i].status == MER_TILE_EMPTY)
             assert_int_equal(col.got[i].http_status, 404);
     mer_loader_stats st;
-    mer_loader_get_stats(l, &st);
+    tl_final_stats(l, &col, &st);
     assert_int_equal(st.status_404, 2);
     assert_int_equal(st.tiles_empty, 2);
     assert_int_equal(st.requests, 3); /* no retries for a 404 */
@@ -324,7 +324,7 @@ static void test_unreachable_fails_with_reason(void **state)
     assert_int_equal(info[0].state, MER_TS_FAILED);
     assert_string_equal(info[0].code, "CON");
     mer_loader_stats st;
-    mer_loader_get_stats(l, &st);
+    tl_final_stats(l, &col, &st);
     assert_int_equal(st.requests, 4);
     assert_int_equal(st.transport_errors, 4);
     assert_int_equal(st.tiles_failed, 2);
@@ -405,7 +405,7 @@ static void test_adaptive_finds_server_limit(void **state)
     assert_int_equal(tl_collect(l, &col, n, 90), n);
     check_all_ok(&col, n);
     mer_loader_stats st;
-    mer_loader_get_stats(l, &st);
+    tl_final_stats(l, &col, &st);
     assert_true(st.status_429 > 0);
     assert_true(st.cap < 16); /* it backed off from the configured 16 */
     assert_int_equal(st.cap_max, 16);
@@ -499,7 +499,7 @@ static void test_client_rate_limit(void **state)
     /* 2 at once, then 4/s: the last of 10 cannot start before 2 s. */
     assert_true(tl_now_ms() - t0 >= 1900);
     mer_loader_stats st;
-    mer_loader_get_stats(l, &st);
+    tl_final_stats(l, &col, &st);
     assert_int_equal(st.status_429, 0);
     assert_int_equal(st.requests, n);
     mer_loader_destroy(l);

@@ -109,6 +109,15 @@ static inline bool tl_wait_idle(mer_loader *l, collector *col, double deadline_s
     return false;
 }
 
+/* The loader publishes its counters asynchronously (every publish period);
+ * once it is idle they are final. Tests read final counters through this. */
+static inline void tl_final_stats(mer_loader *l, collector *col, mer_loader_stats *st)
+{
+    if (!tl_wait_idle(l, col, 30))
+        fprintf(stderr, "tl_final_stats: the loader did not go idle\n");
+    mer_loader_get_stats(l, st);
+}
+
 static inline size_t tl_grid(mer_want_tile *w, int z, int x0, int y0, int cols, int rows)
 {
     size_t n = 0;
