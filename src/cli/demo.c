@@ -99,16 +99,26 @@ static bool read_line(int fd, char *buf, size_t len, long long deadline)
     return true;
 }
 
-static pid_t spawn(const char *exe, const char *const *preset_args, int *out_fd, char *err, size_t errlen)
+static pid_t spawn_child(const char *exe, const char *const *args, int *out_fd, char *err, size_t errlen)
 {
-    char *argv[24] = {(char *)exe, "--port", "0", "--die-with-parent"};
-    int argc = 4;
-    for (int i = 0; preset_args[i] && argc < 23; i++)
-        argv[argc++] = (char *)preset_args[i];
-    argv[argc] = NULL;
+    size_t n = 0;
+    while (args && args[n])
+        n++;
+    char **argv = calloc(n + 5, sizeof *argv);
     int fds[2];
+    if (!argv) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    argv[0] = (char *)exe;
+    argv[1] = "--port";
+    argv[2] = "0";
+    argv[3] = "--die-with-parent";
+    for (size_t i = 0; i < n; i++)
+        argv[4 + i] = (char *)args[i];
     if (pipe(fds) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
+        free(argv);
         return -1;
     }
     posix_spawn_file_actions_t fa;
@@ -119,6 +129,7 @@ static pid_t spawn(const char *exe, const char *const *preset_args, int *out_fd,
     pid_t pid = -1;
     int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    free(argv);
     close(fds[1]);
     if (rc != 0) {
         snprintf(err, errlen, "cannot run %s: %s", exe, strerror(rc));
@@ -127,6 +138,47 @@ static pid_t spawn(const char *exe, const char *const *preset_args, int *out_fd,
     }
     *out_fd = fds[0];
     return pid;
+}
+
+pid_t mer_tilesim_spawn(const char *exe, const char *const *args, int *port, char *err, size_t errlen)
+{
+    int fd = -1;
+    pid_t pid = spawn_child(exe, args, &fd, err, errlen);
+    if (pid < 0)
+        return -1;
+    char line[256];
+    bool ok = read_line(fd, line, sizeof line, mono_ms() + START_DEADLINE_MS) &&
+              sscanf(line, "listening on http://127.0.0.1:%d", port) == 1 && *port > 0;
+    close(fd);
+    if (!ok) {
+        snprintf(err, errlen, "%s did not start listening within %d s", exe, START_DEADLINE_MS / 1000);
+        mer_tilesim_stop(pid, STOP_DEADLINE_MS);
+        return -1;
+    }
+    return pid;
+}
+
+int mer_tilesim_stop(pid_t pid, int stop_ms)
+{
+    if (pid <= 0)
+        return -1;
+    kill(pid, SIGTERM);
+    long long deadline = mono_ms() + stop_ms;
+    int status = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if ((r < 0 && errno != EINTR) || mono_ms() > deadline)
+            break;
+        /* No portable wait-with-timeout for a child; poll every 5 ms. */
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MER_LOGW("demo", "tile server %d did not stop in %d ms; killing it", (int)pid, stop_ms);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
 }
 
 mer_demo *mer_demo_start(const char *preset, int *port_out, char *err, size_t errlen)
@@ -151,19 +203,9 @@ mer_demo *mer_demo_start(const char *preset, int *port_out, char *err, size_t er
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    int fd = -1;
-    d->pid = spawn(exe, g_presets[which].args, &fd, err, errlen);
+    d->pid = mer_tilesim_spawn(exe, g_presets[which].args, &d->port, err, errlen);
     if (d->pid < 0) {
         free(d);
-        return NULL;
-    }
-    char line[256];
-    bool ok = read_line(fd, line, sizeof line, mono_ms() + START_DEADLINE_MS) &&
-              sscanf(line, "listening on http://127.0.0.1:%d", &d->port) == 1 && d->port > 0;
-    close(fd);
-    if (!ok) {
-        snprintf(err, errlen, "%s did not start listening within %d s", exe, START_DEADLINE_MS / 1000);
-        mer_demo_stop(d);
         return NULL;
     }
     snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%d", d->port);
@@ -182,24 +224,6 @@ void mer_demo_stop(mer_demo *d)
 {
     if (!d)
         return;
-    if (d->pid > 0) {
-        kill(d->pid, SIGTERM);
-        long long deadline = mono_ms() + STOP_DEADLINE_MS;
-        int status;
-        for (;;) {
-            pid_t r = waitpid(d->pid, &status, WNOHANG);
-            if (r == d->pid || (r < 0 && errno != EINTR))
-                break;
-            if (mono_ms() > deadline) {
-                MER_LOGW("demo", "tile server did not stop in %d s; killing it", STOP_DEADLINE_MS / 1000);
-                kill(d->pid, SIGKILL);
-                waitpid(d->pid, &status, 0);
-                break;
-            }
-            /* No portable wait-with-timeout for a child; poll every 10 ms. */
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-    }
+    mer_tilesim_stop(d->pid, STOP_DEADLINE_MS);
     free(d);
 }

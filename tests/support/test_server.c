@@ -1,24 +1,19 @@
 #include "support/test_server.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
-extern char **environ;
+#include "cli/demo.h"
 
-#define START_DEADLINE_MS 10000
+
 #define STOP_DEADLINE_MS 5000
-#define MAX_ARGS 64
 #define FETCH_CAP (64u << 20)
 
 static long long mono_ms(void)
@@ -28,71 +23,18 @@ static long long mono_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Reads one line from fd within the deadline. */
-static bool read_line(int fd, char *buf, size_t len, long long deadline)
-{
-    size_t n = 0;
-    while (n + 1 < len) {
-        long long left = deadline - mono_ms();
-        if (left <= 0)
-            return false;
-        struct pollfd p = {fd, POLLIN, 0};
-        int r = poll(&p, 1, (int)left);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        ssize_t got = read(fd, buf + n, 1);
-        if (got <= 0)
-            return false;
-        if (buf[n] == '\n')
-            break;
-        n++;
-    }
-    buf[n] = '\0';
-    return true;
-}
-
 bool mer_test_server_start(mer_test_server *s, const char *const *extra_args)
 {
     memset(s, 0, sizeof *s);
     s->pid = -1;
     const char *dir = getenv("MER_BUILD_DIR");
-    char exe[1024];
+    char exe[1024], err[1200];
     snprintf(exe, sizeof exe, "%s/meridian-tilesim", dir ? dir : ".");
-    /* --die-with-parent: a test that fails (cmocka longjmps out) or crashes
-     * must not leave a server behind holding CTest's output pipe open. */
-    char *argv[MAX_ARGS + 5] = {exe, "--port", "0", "--die-with-parent"};
-    int argc = 4;
-    for (int i = 0; extra_args && extra_args[i] && argc < MAX_ARGS + 4; i++)
-        argv[argc++] = (char *)extra_args[i];
-    argv[argc] = NULL;
-
-    int fds[2];
-    if (pipe(fds) != 0)
-        return false;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        fprintf(stderr, "test_server: cannot spawn %s: %s\n", exe, strerror(rc));
-        close(fds[0]);
-        return false;
-    }
-    s->pid = pid;
-    char line[256];
-    bool ok = read_line(fds[0], line, sizeof line, mono_ms() + START_DEADLINE_MS) &&
-              sscanf(line, "listening on http://127.0.0.1:%d", &s->port) == 1 && s->port > 0;
-    close(fds[0]);
-    if (!ok) {
-        fprintf(stderr, "test_server: no listening line from %s\n", exe);
-        mer_test_server_stop(s);
+    /* The server runs with --die-with-parent: a test that fails (cmocka
+     * longjmps out) or crashes must not leave it holding CTest's output pipe. */
+    s->pid = mer_tilesim_spawn(exe, extra_args, &s->port, err, sizeof err);
+    if (s->pid < 0) {
+        fprintf(stderr, "test_server: %s\n", err);
         return false;
     }
     snprintf(s->base_url, sizeof s->base_url, "http://127.0.0.1:%d", s->port);
@@ -301,25 +243,7 @@ void mer_test_response_free(mer_test_response *r)
 
 int mer_test_server_stop(mer_test_server *s)
 {
-    if (s->pid <= 0)
-        return -1;
-    kill(s->pid, SIGTERM);
-    long long deadline = mono_ms() + STOP_DEADLINE_MS;
-    int status = 0, result = -1;
-    for (;;) {
-        pid_t r = waitpid(s->pid, &status, WNOHANG);
-        if (r == s->pid) {
-            result = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-            break;
-        }
-        if (r < 0 || mono_ms() > deadline) {
-            kill(s->pid, SIGKILL);
-            waitpid(s->pid, &status, 0);
-            break;
-        }
-        struct timespec ts = {0, 5 * 1000 * 1000}; /* polling waitpid: no portable wait-with-timeout */
-        nanosleep(&ts, NULL);
-    }
+    int result = mer_tilesim_stop(s->pid, STOP_DEADLINE_MS);
     s->pid = -1;
     return result;
 }
