@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "support/tmpdir.h"
 #include <sqlite3.h>
 
 #include "cache/area.h"
@@ -32,27 +34,17 @@
 
 static char g_dir[256];
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mer_test_cache_XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    assert_true(mer_test_mkdtemp(g_dir, sizeof g_dir, "test_cache"));
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    chmod(g_dir, 0700);
-    nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    mer_test_rmtree(g_dir);
     return 0;
 }
 

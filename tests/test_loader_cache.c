@@ -3,12 +3,15 @@
  * them and answers NOT_CACHED for the rest without any network handle; stale
  * tiles are delivered at once (stale) and revalidated with If-None-Match (304
  * refreshes them); 404s are cached as empty; an MBTiles file is a source. */
+#define _XOPEN_SOURCE 700 /* nftw (support/tmpdir.h) */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "support/tmpdir.h"
 
 #include "cache/cache.h"
 #include "test_loader_util.h"
@@ -18,29 +21,14 @@ static char g_dir[64];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mer_lcache_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
+    return mer_test_mkdtemp(g_dir, sizeof g_dir, "lcache") ? 0 : -1;
 }
 
-/* The directory holds only files (cache files, their -wal/-shm, an MBTiles). */
 static int teardown(void **state)
 {
     (void)state;
-    if (getenv("MER_KEEP_DIR"))
-        return 0;
-    DIR *d = opendir(g_dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char path[320];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    return rmdir(g_dir);
+    mer_test_rmtree(g_dir);
+    return 0;
 }
 
 static mer_loader *make(const mer_test_server *s, bool offline)

@@ -4,6 +4,7 @@
  * (bits, count, wrap-around, on_ready wake-up, no cache, bad ranges); the
  * cached extent is read before a loader exists and never creates a file;
  * `meridian fetch` reads the config file, so a user source works. */
+#define _XOPEN_SOURCE 700 /* nftw (support/tmpdir.h) */
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
@@ -17,6 +18,8 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "support/tmpdir.h"
+
 #include "test_loader_util.h"
 
 extern char **environ;
@@ -27,28 +30,15 @@ static atomic_int g_wakes;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mer_loff_XXXXXX");
     atomic_store(&g_wakes, 0);
-    return mkdtemp(g_dir) ? 0 : -1;
+    return mer_test_mkdtemp(g_dir, sizeof g_dir, "loff") ? 0 : -1;
 }
 
-/* The directory holds only files. */
 static int teardown(void **state)
 {
     (void)state;
-    DIR *d = opendir(g_dir);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    char path[320];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", g_dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    return rmdir(g_dir);
+    mer_test_rmtree(g_dir);
+    return 0;
 }
 
 static size_t dir_entries(const char *dir)

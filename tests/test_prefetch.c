@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "support/tmpdir.h"
+
 #include "cache/area.h"
 #include "cache/cache.h"
 #include "test_loader_util.h"
@@ -31,19 +33,10 @@ static char g_dir[256];
 static char g_out[300], g_err[300];
 static mer_test_server *g_server; /* stopped by teardown if a test fails half-way */
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mer_test_prefetch_XXXXXX");
-    assert_non_null(mkdtemp(g_dir));
+    assert_true(mer_test_mkdtemp(g_dir, sizeof g_dir, "test_prefetch"));
     snprintf(g_out, sizeof g_out, "%s/stdout.txt", g_dir);
     snprintf(g_err, sizeof g_err, "%s/stderr.txt", g_dir);
     return 0;
@@ -55,7 +48,7 @@ static int teardown(void **state)
     if (g_server)
         mer_test_server_stop(g_server);
     g_server = NULL;
-    nftw(g_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    mer_test_rmtree(g_dir);
     return 0;
 }
 
