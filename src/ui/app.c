@@ -32,6 +32,8 @@
 #define DEFAULT_ZOOM 2.0
 #define WARM_UP_PRESENTS 3
 #define FAST_FLING_PX_S 1500.0
+/* Textures of the world beneath: a screen of world tiles and their parents. */
+#define BASEMAP_BUDGET ((size_t)16 * 1024 * 1024)
 
 /* Optional layers in key order; see layers.h to add one (tile-state overlay
  * N, network panel P, cache coverage C). */
@@ -99,7 +101,8 @@ static bool animating(const mer_app *a)
 
 static bool frame_needed(const mer_app *a)
 {
-    return a->dirty || a->fading || animating(a) || a->pend_n > 0 || a->results_maybe;
+    return a->dirty || a->fading || animating(a) || a->pend_n > 0 || a->results_maybe ||
+           (a->basemap && mer_basemap_busy(a->basemap));
 }
 
 bool mer_app_idle(mer_app *a)
@@ -107,6 +110,8 @@ bool mer_app_idle(mer_app *a)
     if (frame_needed(a) || a->dragging)
         return false;
     if (a->loader && !mer_loader_idle(a->loader))
+        return false;
+    if (a->basemap && !mer_basemap_complete(a->basemap))
         return false;
     return mer_mapview_complete(a->mv, &a->cam, a->scale, a->tc, mer_app_now());
 }
@@ -160,6 +165,14 @@ static void do_uploads(mer_app *a, int *uploads, double *ms)
         a->pend_n--;
         n += image;
     }
+    /* World tiles share what is left of the budget. */
+    if (a->basemap) {
+        bool still_start = a->t_full_view == 0 && !animating(a) && !a->dragging;
+        int left = still_start ? 1000 : a->o->upload_budget - n;
+        double ms_left = (still_start ? 2.0 : 1.0) * a->o->upload_ms - (mer_app_now() - t0) * 1000.0;
+        if (left > 0 && ms_left > 0)
+            n += mer_basemap_upload(a->basemap, a->frame, mer_app_now(), left, ms_left);
+    }
     *uploads = n;
     *ms = (mer_app_now() - t0) * 1000.0;
 }
@@ -201,13 +214,28 @@ static void send_wants(mer_app *a, double now)
     }
 }
 
-static int loading_count(mer_app *a)
+#define OFFLINE_NOTICE "offline: showing the built-in world map; press C for cached areas"
+#define NET_DOWN_ERRORS 3
+
+/* A state line in plain words instead of a failure count: with --offline, or
+ * when requests keep failing without a single response (no network), say so
+ * once. A response clears it. */
+static const char *notice(mer_app *a, const mer_loader_stats *s)
 {
-    if (!a->loader)
-        return 0;
-    mer_loader_stats s;
-    mer_loader_get_stats(a->loader, &s);
-    return s.queued + s.in_flight + s.decoding + s.results_pending + (int)a->pend_n;
+    if (s->responses != a->net_responses)
+        a->net_errors_since = 0;
+    else if (s->transport_errors > a->net_errors)
+        a->net_errors_since += (int)(s->transport_errors - a->net_errors);
+    a->net_responses = s->responses;
+    a->net_errors = s->transport_errors;
+    if (!a->o->offline && a->net_errors_since < NET_DOWN_ERRORS)
+        return NULL;
+    return a->basemap ? OFFLINE_NOTICE : "offline: press C for cached areas";
+}
+
+static int loading_count(mer_app *a, const mer_loader_stats *s)
+{
+    return s->queued + s->in_flight + s->decoding + s->results_pending + (int)a->pend_n;
 }
 
 static void draw_hud(mer_app *a)
@@ -216,9 +244,14 @@ static void draw_hud(mer_app *a)
         return;
     double lon, lat, clon, clat;
     mer_camera_get_lonlat(&a->cam, &clon, &clat);
+    mer_loader_stats ls;
+    memset(&ls, 0, sizeof ls);
+    if (a->loader)
+        mer_loader_get_stats(a->loader, &ls);
+    a->notice = notice(a, &ls);
     mer_hud_info in = {.attribution = a->src.attribution, .zoom = a->cam.zoom, .centre_lat = clat,
-                       .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a),
-                       .failed = a->last_failed, .offline = a->o->offline};
+                       .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a, &ls),
+                       .failed = a->last_failed, .offline = a->o->offline, .notice = a->notice};
     /* The optional layers' keys, so nobody needs the README to find them. */
     char hint[160] = "";
     for (int i = 0; i < a->n_layers; i++) {
@@ -280,7 +313,9 @@ static void render_frame(mer_app *a, double t0)
     send_wants(a, now);
     mer_gfx_begin(a->gfx, a->dw, a->dh);
     mer_draw_counts dc;
-    mer_mapview_draw(a->mv, a->gfx, &a->cam, a->scale, a->tc, a->frame, now, &dc);
+    mer_mapview_draw(a->mv, a->gfx, &a->cam, a->scale, a->tc, a->basemap, a->frame, now, &dc);
+    if (a->basemap)
+        mer_basemap_end_frame(a->basemap, a->frame);
     a->fading = dc.fading;
     a->last_failed = dc.failed;
     if (draw_layers(a, now))
@@ -294,6 +329,7 @@ static void render_frame(mer_app *a, double t0)
         }
         a->shot_path[0] = '\0';
         a->shot_done = true;
+        fs.screenshot = true;
     }
     double t_swap = mer_app_now();
     fs.draw_ms = (t_swap - now) * 1000.0;
@@ -301,17 +337,19 @@ static void render_frame(mer_app *a, double t0)
     fs.swap_ms = (mer_app_now() - t_swap) * 1000.0;
     if (a->frame == 1)
         a->t_first_frame = t_swap + fs.swap_ms / 1000.0;
-    if (a->t_full_view == 0 && dc.exact > 0 && dc.standin + dc.placeholder + dc.failed == 0)
+    if (a->t_full_view == 0 && dc.exact > 0 && dc.standin + dc.world + dc.placeholder + dc.failed + dc.not_cached == 0)
         a->t_full_view = t_swap + fs.swap_ms / 1000.0;
     fs.frame_ms = (mer_app_now() - t0) * 1000.0;
     fs.exact = dc.exact;
     fs.standin = dc.standin;
+    fs.world = dc.world;
     fs.placeholder = dc.placeholder;
     fs.failed = dc.failed;
+    fs.not_cached = dc.not_cached;
     if (fs.frame_ms > 33.0)
         MER_LOGD(TAG, "slow frame %llu: %.1f ms (uploads %d in %.1f ms, draw %.1f, swap %.1f, %d tiles)",
                  (unsigned long long)a->frame, fs.frame_ms, fs.uploads, fs.upload_ms, fs.draw_ms, fs.swap_ms,
-                 dc.exact + dc.standin + dc.placeholder + dc.failed);
+                 dc.exact + dc.standin + dc.world + dc.placeholder + dc.failed + dc.not_cached);
     mer_stats_frame(a->stats, &fs);
     mer_runner_frame_done(a);
 }
@@ -473,6 +511,24 @@ static bool start_loader(mer_app *a, char *err, size_t len)
     return a->loader != NULL;
 }
 
+/* The world beneath missing tiles: a second loader on the built-in `world`
+ * source (none when that is the source already). Not fatal: without it the
+ * loading placeholder shows instead. */
+static void start_basemap(mer_app *a)
+{
+    mer_source w;
+    if (strcmp(a->src.id, "world") == 0 || !mer_source_lookup("world", &w))
+        return;
+    char dir[1024], err[512];
+    if (a->o->cache_dir[0])
+        snprintf(dir, sizeof dir, "%s", a->o->cache_dir);
+    else
+        default_cache_dir(dir, sizeof dir);
+    a->basemap = mer_basemap_create(&w, dir, BASEMAP_BUDGET, on_ready, a, err, sizeof err);
+    if (!a->basemap)
+        MER_LOGW(TAG, "no world map beneath: %s", err);
+}
+
 static bool start_demo(mer_app *a, char *err, size_t len)
 {
     if (!a->o->demo[0])
@@ -553,6 +609,7 @@ static bool setup(mer_app *a, char *err, size_t len)
      * mapping instead of following them. */
     if (!start_loader(a, err, len))
         return false;
+    start_basemap(a);
     send_wants(a, mer_app_now());
     /* Compile shader variants, build the HUD's glyphs and present once (the
      * first presents map the window; the X server takes a while) before the
@@ -593,13 +650,18 @@ static void write_stats(mer_app *a)
              "  \"window\": {\"w\": %d, \"h\": %d, \"drawable_w\": %d, \"drawable_h\": %d, \"scale\": %.3f},\n"
              "  \"gpu_cache\": {\"bytes\": %zu, \"tiles\": %zu, \"evictions\": %llu, \"budget_mb\": %d},\n"
              "  \"wants_sent\": %llu,\n  \"startup_ms\": %.1f,\n  \"peak_rss_kb\": %zu,\n"
-             "  \"first_frame_ms\": %.1f,\n  \"full_view_ms\": %.1f",
+             "  \"first_frame_ms\": %.1f,\n  \"full_view_ms\": %.1f,\n"
+             "  \"basemap\": {\"on\": %s, \"tiles_loaded\": %llu, \"tex_bytes\": %zu},\n"
+             "  \"notice\": \"%s\"",
              lat, lon, a->cam.zoom, (int)a->cam.w, (int)a->cam.h, a->dw, a->dh, a->scale,
              mer_texcache_bytes(a->tc), mer_texcache_count(a->tc),
              (unsigned long long)mer_texcache_evictions(a->tc), a->o->gpu_cache_mb,
              (unsigned long long)a->wants_sent, a->startup_ms, peak_rss_kb(),
              (a->t_first_frame - a->t_start) * 1000.0,
-             a->t_full_view > 0 ? (a->t_full_view - a->t_first_frame) * 1000.0 : -1.0);
+             a->t_full_view > 0 ? (a->t_full_view - a->t_first_frame) * 1000.0 : -1.0,
+             a->basemap ? "true" : "false",
+             (unsigned long long)(a->basemap ? mer_basemap_tiles_loaded(a->basemap) : 0),
+             a->basemap ? mer_basemap_tex_bytes(a->basemap) : (size_t)0, a->notice ? a->notice : "");
     FILE *f = fopen(a->o->stats, "w");
     if (!f || !mer_stats_write(a->stats, f, lj, extra)) {
         fprintf(stderr, "meridian: cannot write --stats %s\n", a->o->stats);
@@ -630,6 +692,8 @@ static void teardown(mer_app *a)
     /* The loader first: its threads call on_ready, which needs SDL. */
     mer_loader_destroy(a->loader);
     a->loader = NULL;
+    mer_basemap_destroy(a->basemap);
+    a->basemap = NULL;
     while (a->pend_n > 0) {
         mer_tile_result_release(&a->pending[a->pend_head++]);
         a->pend_n--;

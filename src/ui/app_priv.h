@@ -13,6 +13,7 @@
 #include "cli/demo.h"
 #include "cli/options.h"
 #include "net/loader.h"
+#include "ui/basemap.h"
 #include "ui/camera.h"
 #include "ui/gfx.h"
 #include "ui/hud.h"
@@ -41,6 +42,7 @@ typedef struct mer_app {
     mer_hud *hud;
     mer_stats *stats;
     mer_loader *loader;
+    mer_basemap *basemap;   /* the world beneath missing tiles, or NULL */
     mer_demo *demo;
 
     mer_camera cam;
@@ -75,6 +77,10 @@ typedef struct mer_app {
     uint64_t wants_sent;
     double last_force;
     int last_failed;
+    /* No network: transport errors and no response since the last one. */
+    uint64_t net_responses, net_errors;
+    int net_errors_since;
+    const char *notice;     /* the HUD's plain-words state line, or NULL */
 
     /* Results polled from the loader and not yet uploaded (FIFO). */
     mer_tile_result pending[MER_APP_MAX_PENDING];

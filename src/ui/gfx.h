@@ -13,8 +13,8 @@ typedef struct mer_gfx mer_gfx;
 
 typedef enum mer_pattern {
     MER_PAT_PLACEHOLDER = 1, /* not loaded yet and no stand-in */
-    MER_PAT_FAILED = 2,      /* gave up loading */
-    MER_PAT_NOT_CACHED = 5,  /* offline and not in the cache */
+    MER_PAT_FAILED = 2,      /* gave up loading: thin red lines over what is beneath */
+    MER_PAT_NOT_CACHED = 5,  /* offline and not in the cache: a thin grey cross-hatch over it */
 } mer_pattern;
 
 /* Compiles the shaders found via mer_data_find; NULL with a message naming the
