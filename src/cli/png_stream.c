@@ -309,6 +309,7 @@ mer_png_stream *mer_png_stream_open(FILE *f, int width, int height, int band_h, 
         snprintf(err, errlen, "write error");
         goto fail;
     }
+    s->bytes_out = 8 + 12 + 13; /* signature, IHDR */
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->work, NULL);
     pthread_cond_init(&s->progress, NULL);
