@@ -16,9 +16,10 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/configs.h"
 #include "cli/fetch_out.h"
-#include "cli/options.h"
 #include "cli/png_stream.h"
+#include "core/options.h"
 #include "core/log.h"
 #include "core/tile.h"
 #include "net/loader.h"
@@ -550,22 +551,19 @@ static int report(const fetch_job *j, double wall_ms)
 static void fill_config(const fetch_job *j, mer_loader_config *c)
 {
     const fetch_args *a = &j->a;
-    mer_loader_config_defaults(c, &j->src);
-    if (a->max_concurrent > 0)
-        c->max_concurrent = a->max_concurrent;
-    if (a->rate >= 0)
-        c->rate = a->rate;
-    if (a->burst > 0)
-        c->burst = a->burst;
+    mer_options o; /* fetch's own argument set, in the shared builder's terms */
+    mer_options_defaults(&o);
+    o.max_concurrent = a->max_concurrent;
+    o.rate = a->rate;
+    o.burst = a->burst;
+    o.adaptive = a->adaptive;
+    o.offline = a->offline;
+    snprintf(o.user_agent, sizeof o.user_agent, "%s", a->user_agent);
+    mer_cli_loader_config(c, &j->src, &o, a->cache_dir); /* a disk cache only with --cache-dir */
     if (a->max_tries > 0)
         c->max_tries = a->max_tries;
     if (a->timeout_ms > 0)
         c->timeout_ms = a->timeout_ms;
-    c->adaptive = a->adaptive;
-    c->offline = a->offline;
-    if (a->user_agent[0])
-        snprintf(c->user_agent, sizeof c->user_agent, "%s", a->user_agent);
-    snprintf(c->cache_dir, sizeof c->cache_dir, "%s", a->cache_dir);
 }
 
 int mer_cmd_fetch(int argc, char **argv)
