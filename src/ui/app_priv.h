@@ -10,9 +10,8 @@
 
 #include <SDL.h>
 
-#include "cli/demo.h"
-#include "cli/options.h"
 #include "net/loader.h"
+#include "ui/app.h"
 #include "ui/basemap.h"
 #include "ui/camera.h"
 #include "ui/gfx.h"
@@ -32,7 +31,7 @@ typedef struct drag_sample {
 } drag_sample;
 
 typedef struct mer_app {
-    const mer_options *o;
+    const mer_view_config *cfg;
     mer_source src;
     SDL_Window *win;
     SDL_GLContext gl;
@@ -43,7 +42,6 @@ typedef struct mer_app {
     mer_stats *stats;
     mer_loader *loader;
     mer_basemap *basemap;   /* the world beneath missing tiles, or NULL */
-    mer_demo *demo;
 
     mer_camera cam;
     mer_fling fling;
