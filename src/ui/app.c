@@ -31,8 +31,10 @@
 #define DEFAULT_ZOOM 2.0
 #define WARM_UP_PRESENTS 3
 #define FAST_FLING_PX_S 1500.0
-/* Textures of the world beneath: a screen of world tiles and their parents. */
-#define BASEMAP_BUDGET ((size_t)16 * 1024 * 1024)
+/* Textures of the world beneath (taken from the texture budget): a screen of
+ * world tiles and their parents at 1280x720. */
+#define BASEMAP_BUDGET ((size_t)12 * 1024 * 1024)
+#define MIB ((size_t)1024 * 1024)
 
 /* Optional layers in key order; see layers.h to add one (tile-state overlay
  * N, network panel P, cache coverage C). */
@@ -313,6 +315,7 @@ static void render_frame(mer_app *a, double t0)
     mer_gfx_begin(a->gfx, a->dw, a->dh);
     mer_draw_counts dc;
     mer_mapview_draw(a->mv, a->gfx, &a->cam, a->scale, a->tc, a->basemap, a->frame, now, &dc);
+    fs.overdraw = mer_gfx_map_overdraw(a->gfx);
     if (a->basemap)
         mer_basemap_end_frame(a->basemap, a->frame);
     a->fading = dc.fading;
@@ -474,6 +477,32 @@ static bool start_loader(mer_app *a, char *err, size_t len)
     return a->loader != NULL;
 }
 
+static bool will_have_basemap(const mer_app *a)
+{
+    mer_source w;
+    return strcmp(a->src.id, "world") != 0 && mer_source_lookup("world", &w);
+}
+
+/* The texture budget. With software GL (llvmpipe) textures live in the
+ * process's memory, and they are most of it (128 MB of a 255 MB peak after a
+ * long tour, with 60 MB of LLVM's code): by default, twice what the window
+ * can show at once (visible tiles at the worst fractional zoom, the margin,
+ * two parent levels), at least 64 MB, plus the world map's share. */
+static size_t texture_budget(const mer_app *a)
+{
+    if (a->cfg->gpu_cache_mb > 0)
+        return (size_t)a->cfg->gpu_cache_mb * MIB;
+    int dw = 0, dh = 0;
+    SDL_GL_GetDrawableSize(a->win, &dw, &dh);
+    double t = MER_CAMERA_BASE_PX / M_SQRT2; /* tiles shown at 0.71x at worst */
+    double cols = ceil(dw / t) + 3, rows = ceil(dh / t) + 3;
+    size_t tiles = (size_t)(cols * rows * 1.34); /* parents and grandparents */
+    size_t bytes = 2 * tiles * 256 * 256 * 4;
+    if (bytes < 64 * MIB)
+        bytes = 64 * MIB;
+    return bytes > 1024 * MIB ? 1024 * MIB : bytes;
+}
+
 /* The world beneath missing tiles: a second loader on the built-in `world`
  * source (none when that is the source already). Not fatal: without it the
  * loading placeholder shows instead. */
@@ -483,7 +512,7 @@ static void start_basemap(mer_app *a)
     if (strcmp(a->src.id, "world") == 0 || !mer_source_lookup("world", &w))
         return;
     char err[512];
-    a->basemap = mer_basemap_create(&w, a->cfg->loader.cache_dir, BASEMAP_BUDGET, on_ready, a, err, sizeof err);
+    a->basemap = mer_basemap_create(&w, a->cfg->loader.cache_dir, a->basemap_budget, on_ready, a, err, sizeof err);
     if (!a->basemap)
         MER_LOGW(TAG, "no world map beneath: %s", err);
 }
@@ -525,7 +554,12 @@ static bool setup(mer_app *a, char *err, size_t len)
     a->gfx = mer_gfx_create(err, len);
     if (!a->gfx)
         return false;
-    a->tc = mer_texcache_create((size_t)a->cfg->gpu_cache_mb * 1024 * 1024, 4096);
+    a->tex_budget = texture_budget(a);
+    size_t world = will_have_basemap(a) ? BASEMAP_BUDGET : 0;
+    if (world > a->tex_budget / 4)
+        world = a->tex_budget / 4;
+    a->basemap_budget = world;
+    a->tc = mer_texcache_create(a->tex_budget - world, 4096);
     a->mv = mer_mapview_create(a->src.tile_px, a->src.min_zoom, a->src.max_zoom);
     a->stats = mer_stats_create();
     if (!a->tc || !a->mv || !a->stats) {
@@ -596,7 +630,7 @@ static void write_stats(mer_app *a)
              "  \"notice\": \"%s\"",
              lat, lon, a->cam.zoom, (int)a->cam.w, (int)a->cam.h, a->dw, a->dh, a->scale,
              mer_texcache_bytes(a->tc), mer_texcache_count(a->tc),
-             (unsigned long long)mer_texcache_evictions(a->tc), a->cfg->gpu_cache_mb,
+             (unsigned long long)mer_texcache_evictions(a->tc), (int)(a->tex_budget / MIB),
              (unsigned long long)a->wants_sent, a->startup_ms, peak_rss_kb(),
              (a->t_first_frame - a->t_start) * 1000.0,
              a->t_full_view > 0 ? (a->t_full_view - a->t_first_frame) * 1000.0 : -1.0,

@@ -42,6 +42,8 @@ typedef struct mer_app {
     mer_stats *stats;
     mer_loader *loader;
     mer_basemap *basemap;   /* the world beneath missing tiles, or NULL */
+    size_t tex_budget;      /* texture bytes, the world map's share included */
+    size_t basemap_budget;  /* the world map's share */
 
     mer_camera cam;
     mer_fling fling;

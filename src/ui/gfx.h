@@ -35,6 +35,10 @@ void mer_gfx_rect(mer_gfx *g, float x, float y, float w, float h, float r, float
 void mer_gfx_text(mer_gfx *g, unsigned tex, float x, float y, float w, float h, float r, float gr,
                   float b, float a);
 
+/* Pixels covered by tiles and patterns since mer_gfx_begin, over the
+ * viewport's area: 1.0 when every pixel of the map was drawn once. */
+double mer_gfx_map_overdraw(const mer_gfx *g);
+
 /* Draws one quad in every mode and waits for the GPU, so shader variants are
  * compiled (llvmpipe compiles on first use) before the first counted frame. */
 void mer_gfx_warm_up(mer_gfx *g, int dw, int dh);

@@ -7,7 +7,11 @@
 #include "core/tile.h"
 #include "ui/basemap.h"
 
-#define FADE_S 0.2
+/* A new tile fades in over its stand-in (an ancestor or children of the same
+ * source). That frame draws those pixels twice, with blending: the fragment
+ * cost of a software rasteriser, so the fade is short, and a tile replacing
+ * the world map or the placeholder appears at once. */
+#define FADE_S 0.15
 #define MARGIN_TILES 1
 #define ANCESTOR_LEVELS 2
 #define MAX_SLOTS 4096  /* visible tiles; 4K at 1x with 128 px tiles is ~500 */
@@ -245,6 +249,25 @@ static int draw_children(draw_ctx *d, mer_tile_id id, float x, float y, float w,
 
 enum { SHOWN_STANDIN, SHOWN_WORLD, SHOWN_PLACEHOLDER };
 
+/* Whether draw_standin would find a tile of the same source to show. */
+static bool has_standin(const draw_ctx *d, mer_tile_id id, int min_zoom, int max_zoom)
+{
+    for (int k = 1; id.z - k >= min_zoom && k <= 12; k++) {
+        const mer_tc_entry *e = mer_texcache_peek(d->tc, mer_tile_parent(id, k));
+        if (e && e->status == MER_TILE_OK)
+            return true;
+    }
+    if (id.z >= max_zoom || id.z >= MER_MAX_ZOOM - 1)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        mer_tile_id ch = {id.z + 1, id.x * 2 + (i & 1), id.y * 2 + (i >> 1)};
+        const mer_tc_entry *e = mer_texcache_peek(d->tc, ch);
+        if (e && e->status == MER_TILE_OK)
+            return true;
+    }
+    return false;
+}
+
 /* What shows while a tile is missing (or fading in): an ancestor of the
  * same source, else its loaded children, else the world. */
 static int draw_standin(draw_ctx *d, mer_tile_id id, int64_t tx, float x, float y, float w, float h,
@@ -281,9 +304,11 @@ static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, int64_t tx, f
     mer_draw_counts *cnt = d->counts;
     if (e && e->status == MER_TILE_OK) {
         double a = (d->now - e->born) / FADE_S;
-        if (a < 1.0) {
+        if (a < 1.0 && has_standin(d, id, m->min_zoom, m->max_zoom)) {
             draw_standin(d, id, tx, x, y, w, h, m->min_zoom, m->max_zoom);
             cnt->fading = true;
+        } else {
+            a = 1.0;
         }
         bool crisp = fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
         mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, a < 1.0 ? (float)(a > 0 ? a : 0) : 1.0f, crisp);

@@ -33,6 +33,7 @@ struct mer_stats {
     double shot_ms_max, shot_ms_total;
     mer_frame_sample last;
     double draw_total, draw_max, swap_total, swap_max;
+    double overdraw_total, overdraw_max;
     line_rec *lines;
     size_t n_lines;
     double line_max_ms; /* slowest frame since the last script line ended */
@@ -104,6 +105,8 @@ void mer_stats_frame(mer_stats *s, const mer_frame_sample *f)
         s->swap_total += f->swap_ms;
         s->swap_max = fmax(s->swap_max, f->swap_ms);
     }
+    s->overdraw_total += f->overdraw;
+    s->overdraw_max = fmax(s->overdraw_max, f->overdraw);
     s->last = *f;
 }
 
@@ -176,6 +179,8 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
     fprintf(f, "  \"draw_ms\": {\"avg\": %.3f, \"max\": %.3f},\n  \"swap_ms\": {\"avg\": %.3f, \"max\": %.3f},\n",
             s->n ? s->draw_total / (double)(s->frames - s->shots) : 0.0, s->draw_max,
             s->n ? s->swap_total / (double)(s->frames - s->shots) : 0.0, s->swap_max);
+    fprintf(f, "  \"map_overdraw\": {\"avg\": %.3f, \"max\": %.3f, \"last\": %.3f},\n",
+            s->frames ? s->overdraw_total / (double)s->frames : 0.0, s->overdraw_max, s->last.overdraw);
     fprintf(f,
             "  \"tiles_drawn\": {\n"
             "    \"exact\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"

@@ -18,6 +18,7 @@ typedef struct mer_frame_sample {
     int exact, standin, world, placeholder, failed, not_cached;
     double draw_ms;    /* map, layers and HUD */
     double swap_ms;    /* SDL_GL_SwapWindow */
+    double overdraw;   /* map pixels drawn / window pixels (1.0: each once) */
 } mer_frame_sample;
 
 mer_stats *mer_stats_create(void);
