@@ -1,8 +1,8 @@
 /* Decode workers leave nothing behind when they exit (issue 11): a corrupt
- * PNG makes SDL_image call SDL_SetError, and SDL keeps that message in a
+ * PNG once made SDL_image call SDL_SetError, and SDL keeps that message in a
  * per-thread buffer it frees only for threads it created itself. A pool
- * worker that decoded a corrupt tile and then a good one must release it, or
- * LeakSanitizer fails this program at exit (the suite's ASan build). */
+ * worker that decoded a corrupt tile and then a good one must leave nothing,
+ * or LeakSanitizer fails this program at exit (the suite's ASan build). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -41,11 +41,6 @@ void mer_decode_init(void)
      * state. Kept so callers need not know which decoders are used. */
 }
 
-void mer_decode_thread_done(void)
-{
-    SDL_TLSCleanup();
-}
-
 mer_img_format mer_decode_sniff(const uint8_t *d, size_t len)
 {
     static const uint8_t png[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};

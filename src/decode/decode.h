@@ -18,11 +18,6 @@ typedef enum mer_img_format {
  * future decoder that needs it has a place. Idempotent. */
 void mer_decode_init(void);
 
-/* Call on a thread that decoded, just before it exits. SDL keeps an error
- * buffer per thread (SDL_SetError, e.g. from a corrupt PNG) and frees it only
- * for threads SDL itself created; ours would leak it at exit. Idempotent. */
-void mer_decode_thread_done(void);
-
 /* The format from the magic bytes (never from Content-Type). */
 mer_img_format mer_decode_sniff(const uint8_t *data, size_t len);
 const char *mer_img_format_name(mer_img_format f);

@@ -72,7 +72,6 @@ static void *worker_main(void *arg)
     /* Only returns NULL once stop is set and the queue is empty. */
     while ((j = pop_job(p)) != NULL)
         finish_job(p, j, true);
-    mer_decode_thread_done();
     return NULL;
 }
 
