@@ -42,6 +42,8 @@ void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, m
         l->st.tiles_failed++;
     else if (st == MER_TILE_NOT_CACHED)
         l->st.tiles_not_cached++;
+    else if (st == MER_TILE_NO_DATA)
+        l->st.tiles_no_data++;
     if (st == MER_TILE_FAILED)
         MER_LOGI(TAG, "tile %d/%d/%d failed: %s", e->id.z, e->id.x, e->id.y, r.reason);
     l->pub_dirty = true;
@@ -104,7 +106,11 @@ void mer_loader_tile_added(mer_loader *l, mer_sched_entry *e)
             l->st.cache_errors++;
         if (l->cache)
             l->st.cache_misses++;
-        if (!online)
+        /* An MBTiles file is the whole source: a tile it lacks does not
+         * exist (unless the file could not be read), rather than "missing". */
+        if (!online && l->cfg.source.kind == MER_SOURCE_MBTILES && cr == MER_CACHE_MISS && l->cache)
+            mer_loader_deliver(l, e, MER_TILE_NO_DATA, MER_ORIGIN_DISK, 0, "ND", "not in the MBTiles file");
+        else if (!online)
             mer_loader_deliver(l, e, MER_TILE_NOT_CACHED, MER_ORIGIN_DISK, 0, "NC", "not in the cache");
         return; /* stays QUEUED for the network */
     }
