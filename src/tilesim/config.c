@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/options.h"
+#include "core/parse.h"
 
 typedef enum { K_INT, K_DOUBLE, K_FLAG, K_STR, K_SPECIAL } kind;
 
@@ -38,7 +38,12 @@ static const opt_def g_opts[] = {
     {"max-concurrent", K_INT, F(max_concurrent), 0, 100000, true, "N",
      "more than N tile requests in flight answer 429 (0 = unlimited)"},
     {"rate", K_DOUBLE, F(rate), 0, 1e6, true, "R", "token bucket refill, requests/s (0 = unlimited)"},
-    {"burst", K_INT, F(burst), 1, 1000000, true, "B", "token bucket size (default 10)"},
+    {"burst", K_INT, F(burst), 1, 1000000, true, "B",
+     "token bucket size (default 10); a request finding the bucket empty is refused at once"},
+    {"no-retry-after", K_FLAG, F(no_retry_after), 0, 0, true, NULL,
+     "refuse with a bare 429, no Retry-After (as most reverse-proxy limiters do; /control: no-retry-after=0|1)"},
+    {"overload", K_INT, F(overload), 0, 100000, true, "N",
+     "more than N tile requests in flight answer 503 + Retry-After: 1 (load shedding; 0 = off)"},
     {"retry-after-date", K_FLAG, F(retry_after_date), 0, 0, false, NULL,
      "send Retry-After as an HTTP date instead of seconds"},
     {"fail-rate", K_DOUBLE, F(fail_rate), 0, 1, true, "P", "probability of a 503 (with Retry-After: 1)"},
@@ -159,7 +164,12 @@ static bool set_opt(tsim_config *c, const opt_def *o, const char *v, char *err, 
         }
         return true;
     case K_FLAG:
-        *(bool *)(void *)base = true;
+        /* On the command line a flag has no value; through /control it is 0 or 1. */
+        if (v && strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+            snprintf(err, errlen, "--%s: '%s' is not 0 or 1", o->name, v);
+            return false;
+        }
+        *(bool *)(void *)base = !v || strcmp(v, "1") == 0;
         return true;
     case K_STR:
         if (!v || !*v || strlen(v) >= o->size) {
@@ -257,8 +267,9 @@ void tsim_config_live_json(const tsim_config *c, char *buf, size_t len)
 {
     int n = snprintf(buf, len,
                      "{\"latency\": %d, \"jitter\": %d, \"max-concurrent\": %d, \"rate\": %g, "
-                     "\"burst\": %d, \"fail-rate\": %g, \"faults\": {",
-                     c->latency_ms, c->jitter_ms, c->max_concurrent, c->rate, c->burst, c->fail_rate);
+                     "\"burst\": %d, \"overload\": %d, \"no-retry-after\": %d, \"fail-rate\": %g, \"faults\": {",
+                     c->latency_ms, c->jitter_ms, c->max_concurrent, c->rate, c->burst, c->overload,
+                     c->no_retry_after ? 1 : 0, c->fail_rate);
     for (int i = 0; i < TSIM_FAULT_COUNT && n > 0 && (size_t)n < len; i++)
         n += snprintf(buf + n, len - (size_t)n, "%s\"%s\": %g", i ? ", " : "", g_fault_names[i],
                       c->faults[i]);

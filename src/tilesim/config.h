@@ -37,9 +37,11 @@ typedef struct tsim_config {
     /* Live: /control may change these while the server runs. */
     int latency_ms;
     int jitter_ms;
-    int max_concurrent; /* 0 = unlimited */
-    double rate;        /* requests/s, 0 = unlimited */
+    int max_concurrent; /* 0 = unlimited; more in flight answer 429 */
+    double rate;        /* requests/s, 0 = unlimited; refused at once (nginx "nodelay" style) */
     int burst;
+    int overload;       /* 0 = off; more in flight answer 503 + Retry-After (load shedding) */
+    bool no_retry_after; /* 429s carry no Retry-After (most reverse-proxy limiters) */
     double fail_rate;
     double faults[TSIM_FAULT_COUNT];
 } tsim_config;
@@ -50,7 +52,7 @@ const char *tsim_fault_name(tsim_fault f);
 void tsim_config_defaults(tsim_config *c);
 tsim_cfg_status tsim_config_parse(tsim_config *c, int argc, char **argv, char *err, size_t errlen);
 /* Sets one live option by its long name ("rate", "burst", "max-concurrent",
- * "latency", "jitter", "fail-rate", "faults"); false with a message for an
+ * "overload", "no-retry-after" (0/1), "latency", "jitter", "fail-rate", "faults"); false with a message for an
  * unknown name or a bad value (c is then unchanged for that option). */
 bool tsim_config_set_live(tsim_config *c, const char *name, const char *value, char *err,
                           size_t errlen);

@@ -191,12 +191,13 @@ static enum MHD_Result send_empty(req *r, struct MHD_Connection *c, const tsim_c
     return queue(r, c, 404, resp);
 }
 
+/* A 429 or 503; secs = 0 sends no Retry-After. */
 static enum MHD_Result send_retry(req *r, struct MHD_Connection *c, int status, int secs, bool as_date)
 {
-    char val[64];
-    if (as_date)
+    char val[64] = "";
+    if (secs > 0 && as_date)
         http_date(time(NULL) + secs, val, sizeof val);
-    else
+    else if (secs > 0)
         snprintf(val, sizeof val, "%d", secs);
     const char *text = status == 429 ? "429 Too Many Requests\n" : "503 Service Unavailable\n";
     struct MHD_Response *resp =
@@ -204,7 +205,8 @@ static enum MHD_Result send_retry(req *r, struct MHD_Connection *c, int status, 
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, val);
+    if (val[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, val);
     r->bytes = strlen(text);
     return queue(r, c, status, resp);
 }
@@ -423,11 +425,15 @@ static bool tile_is_empty(const tsim_config *cfg, mer_tile_id t)
     }
 }
 
-/* Admission under the lock: the concurrency cap, then the token bucket. Returns
- * 0 when admitted, else the Retry-After seconds for a 429. */
-static int admit(tsim_server *s, req *r, tsim_config *cfg, uint64_t *seq)
+/* Admission under the lock, as real servers refuse: load shedding first (503
+ * when more than `overload` are in flight), then the concurrency cap and the
+ * token bucket (429, at once, like nginx's limit_req with nodelay). Returns 0
+ * when admitted, else the status to answer; *retry is the Retry-After seconds
+ * (0 = send none). */
+static int admit(tsim_server *s, req *r, tsim_config *cfg, uint64_t *seq, int *retry)
 {
-    int retry = 0;
+    int status = 0;
+    *retry = 0;
     pthread_mutex_lock(&s->lock);
     *cfg = s->cfg;
     double now = now_ms(s);
@@ -435,12 +441,17 @@ static int admit(tsim_server *s, req *r, tsim_config *cfg, uint64_t *seq)
         s->tokens = fmin((double)cfg->burst, s->tokens + (now - s->tokens_at_ms) / 1000.0 * cfg->rate);
         s->tokens_at_ms = now;
     }
-    if (cfg->max_concurrent > 0 && s->admitted >= cfg->max_concurrent) {
-        retry = 1; /* one in-flight request ends well within a second at sane latencies */
+    if (cfg->overload > 0 && s->admitted >= cfg->overload) {
+        status = 503;
+        *retry = 1;
+    } else if (cfg->max_concurrent > 0 && s->admitted >= cfg->max_concurrent) {
+        status = 429;
+        *retry = 1; /* one in-flight request ends well within a second at sane latencies */
     } else if (cfg->rate > 0 && s->tokens < 1.0) {
-        retry = (int)ceil((1.0 - s->tokens) / cfg->rate);
-        if (retry < 1)
-            retry = 1;
+        status = 429;
+        *retry = (int)ceil((1.0 - s->tokens) / cfg->rate);
+        if (*retry < 1)
+            *retry = 1;
     } else {
         if (cfg->rate > 0)
             s->tokens -= 1.0;
@@ -448,8 +459,10 @@ static int admit(tsim_server *s, req *r, tsim_config *cfg, uint64_t *seq)
         r->admitted = true;
         *seq = s->seq++;
     }
+    if (status == 429 && cfg->no_retry_after)
+        *retry = 0;
     pthread_mutex_unlock(&s->lock);
-    return retry;
+    return status;
 }
 
 static tsim_fault draw_fault(const tsim_config *cfg, uint64_t seq, bool *fail503)
@@ -576,9 +589,10 @@ static enum MHD_Result handle_tile(tsim_server *s, req *r, struct MHD_Connection
 
     tsim_config cfg;
     uint64_t seq = 0;
-    int retry = admit(s, r, &cfg, &seq);
-    if (retry > 0)
-        return send_retry(r, c, 429, retry, cfg.retry_after_date);
+    int retry;
+    int refused = admit(s, r, &cfg, &seq, &retry);
+    if (refused)
+        return send_retry(r, c, refused, retry, cfg.retry_after_date);
     bool fail503;
     r->fault = draw_fault(&cfg, seq, &fail503);
     double delay = cfg.latency_ms + rand01(cfg.seed, seq, 1) * cfg.jitter_ms;
