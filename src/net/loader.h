@@ -37,6 +37,8 @@ typedef struct mer_loader_config {
     char cache_dir[1024];    /* "" = no disk cache */
     size_t cache_max_bytes;  /* disk cache size limit */
     int decode_workers;      /* 0 = pick from the core count (1 on 2 cores) */
+    char world_path[1024];   /* MER_SOURCE_WORLD: the map data (assets/world.bin);
+                              * "" = mer_world_find_asset() */
     bool no_decode;          /* prefetch: OK results carry no pixels (rgba NULL); a
                               * magic-bytes check stands in for the decode */
     /* Called on a loader or worker thread when results become available after
@@ -65,6 +67,7 @@ typedef enum mer_tile_status {
 typedef enum mer_tile_origin {
     MER_ORIGIN_NETWORK = 0,
     MER_ORIGIN_DISK,      /* from the disk cache (or an MBTiles file) */
+    MER_ORIGIN_LOCAL,     /* rendered here: the built-in world map */
 } mer_tile_origin;
 
 /* One finished tile. Ownership of rgba moves to whoever polled it: release
