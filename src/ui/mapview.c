@@ -313,8 +313,8 @@ static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, int64_t tx, f
         bool crisp = fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
         mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, a < 1.0 ? (float)(a > 0 ? a : 0) : 1.0f, crisp);
         cnt->exact++;
-    } else if (e && e->status == MER_TILE_EMPTY) {
-        /* Nothing there (a 404 or no data): the world shows through. */
+    } else if (e && (e->status == MER_TILE_EMPTY || e->status == MER_TILE_NO_DATA)) {
+        /* Nothing there (a 404, or not in the MBTiles file): the world shows through. */
         if (d->bm)
             draw_world(d, id, tx, x, y, w, h);
         cnt->exact++;
