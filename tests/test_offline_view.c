@@ -194,8 +194,7 @@ static void test_uncached_area(void **state)
     /* A light mark: lines over about a sixth of the area, the world between. */
     long marked = count_not_cached(&far, far.h - 40);
     assert_true(marked > far.w * far.h / 10 && marked < far.w * far.h / 4);
-    if (strstr(r.stats, "\"basemap\": {\"on\": true")) /* TODO(viewer): always, once the world source is on main */
-        assert_int_equal(vd_count_placeholder(&far, 0, 0, far.w, far.h - 40), 0);
+    assert_int_equal(vd_count_placeholder(&far, 0, 0, far.w, far.h - 40), 0);
     expect_outlines(&farcov, MER_COV_MISSING);
     assert_true(vd_json_num(r.stats, "\"loader\"", "tiles_not_cached") >= 8);
     vd_image_free(&far);

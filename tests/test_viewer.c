@@ -417,10 +417,8 @@ static void test_failed_tiles_show_pattern(void **state)
         }
     assert_true(lines > area / 24 && lines < area / 10);
     assert_true(vd_json_num(r.stats, "\"failed\"", "last") >= 6);
-    if (strstr(r.stats, "\"basemap\": {\"on\": true")) { /* TODO(viewer): always, once the world source is on main */
-        assert_int_equal(vd_count_placeholder(&img, 0, 0, img.w, img.h - 40), 0);
-        assert_true(vd_json_num(r.stats, "\"basemap\"", "tiles_loaded") > 0);
-    }
+    assert_int_equal(vd_count_placeholder(&img, 0, 0, img.w, img.h - 40), 0);
+    assert_true(vd_json_num(r.stats, "\"basemap\"", "tiles_loaded") > 0);
     vd_image_free(&img);
 }
 

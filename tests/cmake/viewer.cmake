@@ -13,7 +13,7 @@ if(TARGET meridian_ui AND TARGET meridian-tilesim)
     "SDL_VIDEODRIVER=x11" "LIBGL_ALWAYS_SOFTWARE=1" "SDL_AUDIODRIVER=dummy")
   set_property(TEST viewer APPEND PROPERTY LABELS gui)
   # Low zooms fill the window, the world beneath missing tiles (issue 14).
-  foreach(t viewer_fill)
+  foreach(t viewer_fill viewer_world)
     mer_add_unit_test(${t} TIMEOUT 600
       SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/viewer_driver.c
               ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
