@@ -195,10 +195,13 @@ bool mer_source_from_arg(const char *arg, mer_source *out, char *err, size_t err
     snprintf(out->attribution, sizeof out->attribution, "Tiles: %.200s", arg);
     out->max_zoom = 19;
     out->tile_px = 256;
-    /* Unknown servers get the same polite limits as OpenStreetMap. */
-    out->max_concurrent = 2;
-    out->rate = 10.0;
-    out->burst = 10;
+    /* An unknown server: start at a browser's 6 connections per host and no
+     * rate limit, and let adaptive limits (net/policy.h) find what it takes:
+     * a 429/503 lowers them, successes raise the cap up to 16. */
+    out->max_concurrent = 16;
+    out->start_concurrent = 6;
+    out->rate = 0;
+    out->burst = 0;
     out->allow_bulk = false;
     return true;
 }

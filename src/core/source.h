@@ -29,7 +29,8 @@ typedef struct mer_source {
     int min_zoom, max_zoom;
     int tile_px;        /* 256, or 512 for @2x */
     bool retina;        /* {r} expands to "@2x" */
-    int max_concurrent; /* per-host cap */
+    int max_concurrent; /* per-host cap (a ceiling: adaptive limits never go above it) */
+    int start_concurrent; /* the cap adaptive limits start from (0 = max_concurrent) */
     double rate;        /* requests per second, 0 = unlimited */
     int burst;          /* token bucket size */
     bool allow_bulk;    /* whether prefetch/bulk download is allowed by the provider's policy */

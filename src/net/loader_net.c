@@ -46,6 +46,9 @@ static bool start_one(mer_loader *l, mer_sched_entry *e, double now)
     if (e->t_first_ms <= 0)
         e->t_first_ms = now;
     l->in_flight++;
+    e->inflight_at_send = l->in_flight;
+    e->cap_full = l->in_flight >= l->adapt.cap;
+    mer_adapt_sent(&l->adapt, now);
     if (l->in_flight > l->st.max_in_flight)
         l->st.max_in_flight = l->in_flight;
     l->st.requests++;
@@ -56,14 +59,50 @@ static bool start_one(mer_loader *l, mer_sched_entry *e, double now)
     return true;
 }
 
+void mer_loader_net_sync_bucket(mer_loader *l, double now)
+{
+    mer_bucket_set(&l->bucket, l->adapt.rate, mer_adapt_burst(&l->adapt, l->burst_cfg), now);
+}
+
+/* Time ready tiles spent held back, by reason, for the stats (and the
+ * summary lines that say when a client-side limit was the bottleneck). */
+static void account_block(mer_loader *l, double now)
+{
+    double dt = now - l->block_mark_ms;
+    l->block_mark_ms = now;
+    if (dt <= 0)
+        return;
+    if (l->block == BLOCK_CAP) {
+        l->st.limited_cap_ms += dt;
+        if (l->adapt.cap >= l->adapt.cap_max)
+            l->st.ceiling_cap_ms += dt;
+    } else if (l->block == BLOCK_RATE) {
+        l->st.limited_rate_ms += dt;
+        if (l->adapt.rate_max > 0 && l->adapt.rate >= l->adapt.rate_max)
+            l->st.ceiling_rate_ms += dt;
+    } else if (l->block == BLOCK_PAUSE) {
+        l->st.paused_total_ms += dt;
+    }
+}
+
 void mer_loader_net_start(mer_loader *l, double now)
 {
-    while (l->in_flight < l->aimd.cap && now >= l->paused_until_ms) {
-        mer_sched_entry *e = mer_sched_next(l->sched, now);
-        if (!e || !mer_bucket_take(&l->bucket, now))
+    account_block(l, now);
+    mer_sched_entry *e = NULL;
+    for (;;) {
+        e = mer_sched_next(l->sched, now);
+        if (!e || now < l->paused_until_ms || l->in_flight >= l->adapt.cap)
             break;
+        if (!mer_bucket_take(&l->bucket, now)) {
+            l->rate_waited_ms = now;
+            break;
+        }
         start_one(l, e, now);
     }
+    l->block = !e                         ? BLOCK_NONE
+               : now < l->paused_until_ms ? BLOCK_PAUSE
+               : l->in_flight >= l->adapt.cap ? BLOCK_CAP
+                                              : BLOCK_RATE;
 }
 
 static void finish_xfer(mer_loader *l, mer_sched_entry *e)
@@ -160,8 +199,12 @@ static void give_up(mer_loader *l, mer_sched_entry *e, long status, const char *
 static void on_throttled(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, long status, double now)
 {
     double ra_s;
-    if (l->adaptive)
-        mer_aimd_throttled(&l->aimd);
+    l->st.throttled++;
+    if (l->adaptive && mer_adapt_refused(&l->adapt, now, e->t_start_ms, e->inflight_at_send) != MER_ADAPT_NONE) {
+        l->st.limit_decreases++;
+        mer_loader_net_sync_bucket(l, now);
+        MER_LOGD(TAG, "HTTP %ld: cap %d, rate %.2f/s", status, l->adapt.cap, l->adapt.rate);
+    }
     e->throttled++;
     if (e->throttled > l->cfg.max_tries * THROTTLE_TRIES_FACTOR) {
         char reason[96];
@@ -226,8 +269,6 @@ static void on_ok(mer_loader *l, mer_sched_entry *e, mer_xfer *x, double now)
     store_response(l, e, x, body, len, false);
     double ms = now - e->t_start_ms;
     l->lat[l->lat_n++ % LAT_RING] = ms;
-    if (l->adaptive)
-        mer_aimd_success(&l->aimd);
     mer_loader_submit(l, e, body, len, MER_ORIGIN_NETWORK, false);
 }
 
@@ -251,8 +292,6 @@ static void on_not_modified(mer_loader *l, mer_sched_entry *e, const mer_xfer *x
     if (mer_cache_refresh(l->cache, e->id, &m))
         l->st.revalidated++;
     l->cache_dirty = true;
-    if (l->adaptive)
-        mer_aimd_success(&l->aimd);
     /* Deliver the now-fresh copy: the client may drop its "stale" mark. */
     e->revalidate = false;
     if (ce.meta.empty) {
@@ -283,6 +322,14 @@ static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
     e->last_status = (int)status;
     mer_http_verdict v = mer_http_classify(x->too_big ? CURLE_FILESIZE_EXCEEDED : (int)cc, status);
     MER_LOGD(TAG, "%d/%d/%d: curl %d, HTTP %ld, %zu bytes", e->id.z, e->id.x, e->id.y, (int)cc, status, x->len);
+    /* Any answer that is not a refusal says the server took the request. */
+    if (l->adaptive && (v == MER_V_OK || v == MER_V_NOT_MODIFIED || v == MER_V_EMPTY)) {
+        double before = l->adapt.rate;
+        mer_adapt_success(&l->adapt, now, e->t_start_ms, e->inflight_at_send, e->cap_full,
+                          now - l->rate_waited_ms < 1000.0);
+        if (l->adapt.rate != before)
+            mer_loader_net_sync_bucket(l, now);
+    }
     char code[8], reason[96];
     switch (v) {
     case MER_V_OK: on_ok(l, e, x, now); break;

@@ -37,8 +37,9 @@ static void fill_stats(mer_loader *l, double now, mer_loader_stats *s)
         mer_tile_state st = mer_sched_at(l->sched, i)->state;
         s->queued += st == MER_TS_QUEUED || st == MER_TS_RETRY_WAIT;
     }
-    s->cap = l->aimd.cap;
-    s->cap_max = l->cap_max;
+    s->cap = l->adapt.cap;
+    s->cap_max = l->adapt.cap_max;
+    s->rate_max = l->adapt.rate_max;
     s->adaptive = l->adaptive;
     mer_bucket b = l->bucket;
     mer_bucket_refill(&b, now);
