@@ -28,7 +28,7 @@
 #include "support/tmpdir.h"
 #include <sqlite3.h>
 
-#include "cache/area.h"
+#include "core/area.h"
 #include "cache/cache.h"
 #include "core/source.h"
 

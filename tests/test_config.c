@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "cli/commands.h"
-#include "cli/options.h"
+#include "core/options.h"
 
 static char g_dir[256];    /* a fresh temporary directory per test */
 static char g_conf[512];   /* g_dir/meridian.conf */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cli/options.h"
+#include "core/options.h"
 
 static mer_opt_status parse(mer_options *o, char *err, size_t len, int argc, char **argv)
 {

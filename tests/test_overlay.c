@@ -28,7 +28,7 @@
 #define MAX_SLOTS 256
 #define N_SHOTS 12
 
-/* The --demo=rate-limit preset's server limits (src/cli/demo.c), with a
+/* The --demo=rate-limit preset's server limits (src/core/demo_preset.c), with a
  * fixed seed so runs are comparable. */
 static const char *const g_rate_limited[] = {"--latency", "150", "--rate", "8", "--burst", "4",
                                              "--max-concurrent", "4", "--seed", "7", NULL};

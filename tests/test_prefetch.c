@@ -23,7 +23,7 @@
 
 #include "support/tmpdir.h"
 
-#include "cache/area.h"
+#include "core/area.h"
 #include "cache/cache.h"
 #include "test_loader_util.h"
 

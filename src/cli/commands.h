@@ -4,7 +4,7 @@
 #ifndef MER_COMMANDS_H
 #define MER_COMMANDS_H
 
-#include "cli/options.h"
+#include "core/options.h"
 
 /* Reads the config file (unless --no-config) into o before argv is parsed,
  * so command-line options override it. Looks at argv only for --config and

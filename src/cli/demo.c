@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/demo_preset.h"
 #include "core/log.h"
 
 extern char **environ;
@@ -24,20 +25,6 @@ struct mer_demo {
     pid_t pid;
     int port;
     char base_url[64];
-};
-
-/* Each preset is the tilesim arguments after "--port 0". Retry-After is
- * always sent with 429 and 503. */
-static const struct {
-    const char *name;
-    const char *args[12];
-} g_presets[] = {
-    {"default", {"--latency", "120", "--jitter", "40", NULL}},
-    /* 8 req/s, bursts of 4, 4 in flight: a viewer asking for a screenful of
-     * tiles at once runs into all three limits within a second. */
-    {"rate-limit", {"--latency", "150", "--rate", "8", "--burst", "4", "--max-concurrent", "4", NULL}},
-    {"slow", {"--latency", "600", "--jitter", "400", NULL}},
-    {"flaky", {"--latency", "120", "--fail-rate", "0.15", "--faults", "corrupt=0.05,truncated=0.05", NULL}},
 };
 
 static long long mono_ms(void)
@@ -183,14 +170,9 @@ int mer_tilesim_stop(pid_t pid, int stop_ms)
 
 mer_demo *mer_demo_start(const char *preset, int *port_out, char *err, size_t errlen)
 {
-    if (!preset || !*preset)
-        preset = "default";
-    int which = -1;
-    for (size_t i = 0; i < sizeof g_presets / sizeof g_presets[0]; i++)
-        if (strcmp(preset, g_presets[i].name) == 0)
-            which = (int)i;
-    if (which < 0) {
-        snprintf(err, errlen, "unknown demo preset '%s' (default, rate-limit, slow, flaky)", preset);
+    const mer_demo_preset *p = mer_demo_preset_find(preset);
+    if (!p || !p->startable) {
+        snprintf(err, errlen, "unknown demo preset '%s' (%s)", preset, MER_DEMO_PRESET_NAMES);
         return NULL;
     }
     char exe[PATH_MAX];
@@ -203,13 +185,15 @@ mer_demo *mer_demo_start(const char *preset, int *port_out, char *err, size_t er
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    d->pid = mer_tilesim_spawn(exe, g_presets[which].args, &d->port, err, errlen);
+    mer_demo_args args;
+    mer_demo_preset_args(p, &args);
+    d->pid = mer_tilesim_spawn(exe, args.argv, &d->port, err, errlen);
     if (d->pid < 0) {
         free(d);
         return NULL;
     }
     snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%d", d->port);
-    MER_LOGI("demo", "tile server %s (preset %s) at %s", exe, preset, d->base_url);
+    MER_LOGI("demo", "tile server %s (preset %s) at %s", exe, p->name, d->base_url);
     if (port_out)
         *port_out = d->port;
     return d;

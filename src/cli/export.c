@@ -13,9 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/area.h"
 #include "cache/cache.h"
 #include "cli/commands.h"
+#include "cli/configs.h"
+#include "core/area.h"
 #include "core/log.h"
 
 #define BATCH 500
@@ -212,9 +213,7 @@ int mer_cmd_export(int argc, char **argv)
         fprintf(stderr, "meridian export: --source must be a tile server source (preset, user source or URL)\n");
         return 2;
     }
-    if (a.o.cache_dir[0])
-        snprintf(a.cache_dir, sizeof a.cache_dir, "%s", a.o.cache_dir);
-    else if (!mer_cache_default_dir(a.cache_dir, sizeof a.cache_dir)) {
+    if (!mer_cli_cache_dir(&a.o, a.cache_dir, sizeof a.cache_dir)) {
         fprintf(stderr, "meridian export: no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME\n");
         return 2;
     }

@@ -1,8 +1,11 @@
 /* `meridian fetch`: the headless "load a tile grid concurrently and stitch
  * it" job. Runs a loader exactly as the viewer does (same limits, retries and
- * counters), blits finished tiles into one RGBA mosaic on this (main) thread
- * and writes it as PNG. Exit status: 0 every tile ok or empty, 1 any failed,
- * 2 bad arguments. */
+ * counters) with the grid's rows in priority order, so rows of tiles finish
+ * one after another. Finished tiles are blitted into their row's band on this
+ * (main) thread, and a complete band goes to the streaming PNG writer at once
+ * (png_stream.c compresses it on its own threads while the network works), so
+ * the mosaic is complete moments after the last tile. Exit status: 0 every
+ * tile ok or empty, 1 any failed, 2 bad arguments. */
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
@@ -12,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <SDL.h>
-#include <SDL_image.h>
-
 #include "cli/commands.h"
-#include "cli/options.h"
+#include "cli/configs.h"
+#include "cli/fetch_out.h"
+#include "cli/png_stream.h"
+#include "core/options.h"
 #include "core/log.h"
 #include "core/tile.h"
 #include "net/loader.h"
@@ -58,7 +61,11 @@ typedef struct fetch_job {
     cell *cells;
     size_t n, done;
     int cols, rows, px;
-    uint8_t *mosaic;
+    uint8_t **band;       /* per row of tiles: its pixels until handed to png */
+    int *row_left;        /* per row: cells not final yet */
+    bool *band_given;     /* per row: handed to the PNG writer */
+    mer_png_stream *png;
+    mer_fetch_out out;
     pthread_mutex_t lock; /* on_ready -> main thread wake-up */
     pthread_cond_t cond;
     bool ready;           /* lock */
@@ -67,13 +74,16 @@ typedef struct fetch_job {
 static void usage(FILE *f)
 {
     fprintf(f,
-        "Usage: meridian fetch [--source S] --zoom Z (--x A:B --y C:D | --bbox W,S,E,N) --out FILE.png\n"
+        "Usage: meridian fetch [--source S] --zoom Z (--x A:B --y C:D | --bbox W,S,E,N) --out FILE.png|-\n"
         "                      [--max-concurrent N] [--rate R] [--burst B] [--adaptive] [--stats FILE.json]\n"
         "                      [--user-agent UA] [--cache-dir DIR] [--offline] [--timeout MS]\n"
         "                      [--max-tries N] [--deadline S] [--quiet] [--verbose]\n"
         "                      [--config FILE | --no-config]\n"
         "Fetches a grid of tiles concurrently and stitches them into one PNG (missing\n"
-        "and empty tiles transparent). Exit status 0 if every tile is ok or empty,\n"
+        "and empty tiles transparent), written row by row while tiles arrive.\n"
+        "--out - writes the PNG to stdout. Beside FILE.png goes FILE.pgw, a world\n"
+        "file in EPSG:3857 (FILE.wld for other names); --stats gives the bounds.\n"
+        "Exit status 0 if every tile is ok or empty,\n"
         "1 if any failed (listed with the reason), 2 on bad arguments.\n"
         "The config file (as for the viewer) supplies user sources ([source.NAME])\n"
         "and defaults for source, max-concurrent, rate, burst and user-agent.\n");
@@ -282,7 +292,10 @@ static void wait_ready(fetch_job *j, long ms)
     pthread_mutex_unlock(&j->lock);
 }
 
-/* The want list, centre of the grid first. */
+/* The want list, row by row from the top, centre-out within a row: rows of
+ * tiles then finish in order, and each finished row can be written while the
+ * next ones load. (Centre-out over the whole grid would finish no row until
+ * the very end.) */
 static mer_want_tile *make_want(fetch_job *j)
 {
     mer_want_tile *w = calloc(j->n, sizeof *w);
@@ -291,7 +304,7 @@ static mer_want_tile *make_want(fetch_job *j)
         free(w);
         return NULL;
     }
-    double cc = (j->cols - 1) / 2.0, cr = (j->rows - 1) / 2.0;
+    double cc = (j->cols - 1) / 2.0;
     size_t i = 0;
     for (int r = 0; r < j->rows; r++)
         for (int c = 0; c < j->cols; c++, i++) {
@@ -301,7 +314,8 @@ static mer_want_tile *make_want(fetch_job *j)
             e->id = (mer_tile_id){j->range.z, mer_tile_wrap_x(j->range.x0 + c, j->range.z),
                                   (int32_t)(j->range.y0 + r)};
             w[i].id = e->id;
-            w[i].priority = (int32_t)(hypot(c - cc, r - cr) * 16.0);
+            /* cols <= 64 (MAX_SIDE_PX / 256), so |c - cc| * 2 < 128 */
+            w[i].priority = (int32_t)(r * 128 + (int)(fabs(c - cc) * 2.0));
         }
     return w;
 }
@@ -317,12 +331,34 @@ static cell *find_cell(fetch_job *j, mer_tile_id id)
     return &j->cells[r * j->cols + c];
 }
 
+static size_t band_bytes(const fetch_job *j)
+{
+    return (size_t)j->cols * (size_t)j->px * 4 * (size_t)j->px;
+}
+
 static void blit(fetch_job *j, const cell *c, const mer_tile_result *r)
 {
+    if (j->band_given[c->row])
+        return; /* written already (a late copy after the deadline) */
+    if (!j->band[c->row] && !(j->band[c->row] = calloc(1, band_bytes(j))))
+        return; /* the tile stays transparent; hand_band reports the shortage */
     size_t stride = (size_t)j->cols * (size_t)j->px * 4;
-    uint8_t *dst = j->mosaic + (size_t)c->row * (size_t)j->px * stride + (size_t)c->col * (size_t)j->px * 4;
+    uint8_t *dst = j->band[c->row] + (size_t)c->col * (size_t)j->px * 4;
     for (int y = 0; y < r->h && y < j->px; y++)
         memcpy(dst + (size_t)y * stride, r->rgba + (size_t)y * (size_t)r->w * 4, (size_t)j->px * 4);
+}
+
+/* Gives row `row`'s band to the PNG writer (transparent where no tile landed). */
+static void hand_band(fetch_job *j, int row)
+{
+    if (j->band_given[row])
+        return;
+    if (!j->band[row])
+        j->band[row] = calloc(1, band_bytes(j));
+    j->band_given[row] = true;
+    if (j->band[row])
+        mer_png_stream_put_band(j->png, row, j->band[row]); /* ownership moves */
+    j->band[row] = NULL;
 }
 
 static void take_result(fetch_job *j, mer_tile_result *r)
@@ -338,6 +374,8 @@ static void take_result(fetch_job *j, mer_tile_result *r)
         if (!r->stale) {
             c->final = true;
             j->done++;
+            if (--j->row_left[c->row] == 0)
+                hand_band(j, c->row);
         }
     }
     mer_tile_result_release(r);
@@ -392,14 +430,46 @@ static void run(fetch_job *j, mer_loader *l, double t0)
     }
 }
 
-static bool write_png(const fetch_job *j)
+/* Opens the output and starts the PNG writer, before any tile is asked for. */
+static bool start_png(fetch_job *j)
 {
-    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormatFrom(j->mosaic, j->cols * j->px, j->rows * j->px, 32,
-                                                        j->cols * j->px * 4, SDL_PIXELFORMAT_RGBA32);
-    bool ok = s && IMG_SavePNG(s, j->a.out) == 0;
+    char err[1200];
+    j->band = calloc((size_t)j->rows, sizeof *j->band);
+    j->row_left = calloc((size_t)j->rows, sizeof *j->row_left);
+    j->band_given = calloc((size_t)j->rows, sizeof *j->band_given);
+    if (!j->band || !j->row_left || !j->band_given) {
+        fprintf(stderr, "meridian fetch: out of memory\n");
+        return false;
+    }
+    for (int r = 0; r < j->rows; r++)
+        j->row_left[r] = j->cols;
+    if (!mer_fetch_out_open(&j->out, j->a.out, err, sizeof err)) {
+        fprintf(stderr, "meridian fetch: %s\n", err);
+        return false;
+    }
+    j->png = mer_png_stream_open(j->out.f, j->cols * j->px, j->rows * j->px, j->px, 0, err, sizeof err);
+    if (!j->png) {
+        fprintf(stderr, "meridian fetch: %s: %s\n", j->a.out, err);
+        return false;
+    }
+    return true;
+}
+
+/* Hands over the rows that never completed, waits for the writer, puts the
+ * file in place and writes the world file. */
+static bool finish_png(fetch_job *j)
+{
+    char err[1200];
+    for (int r = 0; r < j->rows; r++)
+        hand_band(j, r);
+    bool ok = mer_png_stream_finish(j->png, err, sizeof err) && mer_fetch_out_commit(&j->out, err, sizeof err);
+    if (ok && !j->out.is_stdout) {
+        mer_mosaic_bounds b;
+        mer_mosaic_bounds_of(j->range, j->px, &b);
+        ok = mer_world_file_write(j->a.out, &b, err, sizeof err);
+    }
     if (!ok)
-        fprintf(stderr, "meridian fetch: cannot write %s: %s\n", j->a.out, SDL_GetError());
-    SDL_FreeSurface(s);
+        fprintf(stderr, "meridian fetch: %s: %s\n", j->a.out, err);
     return ok;
 }
 
@@ -409,7 +479,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static bool write_stats(const fetch_job *j, mer_loader *l, double wall_ms)
+static bool write_stats(const fetch_job *j, mer_loader *l, double wall_ms, double png_ms)
 {
     mer_loader_stats s;
     mer_loader_get_stats(l, &s);
@@ -429,9 +499,20 @@ static bool write_stats(const fetch_job *j, mer_loader *l, double wall_ms)
         free(lat);
         return false;
     }
+    mer_mosaic_bounds b;
+    mer_mosaic_bounds_of(j->range, j->px, &b);
+    char bounds[512];
+    mer_mosaic_bounds_json(&b, bounds, sizeof bounds);
+    mer_png_stream_stats ps;
+    mer_png_stream_get_stats(j->png, &ps);
+    /* png.after_last_tile_ms: what writing the mosaic added to the wait. */
     fprintf(f, "{\"wall_ms\": %.1f, \"tiles\": %zu, \"finished\": %zu, \"grid\": [%d, %d], \"zoom\": %d, "
+               "\"size_px\": [%d, %d], \"bounds\": %s, "
+               "\"png\": {\"bytes\": %llu, \"after_last_tile_ms\": %.1f, \"compress_ms\": %.1f, \"threads\": %d}, "
                "\"tile_latency_ms\": {\"p50\": %.2f, \"p90\": %.2f, \"p99\": %.2f, \"max\": %.2f}, \"loader\": %s}\n",
-            wall_ms, j->n, j->done, j->cols, j->rows, j->range.z, PCT(0.5), PCT(0.9), PCT(0.99), PCT(1.0), json);
+            wall_ms, j->n, j->done, j->cols, j->rows, j->range.z, j->cols * j->px, j->rows * j->px, bounds,
+            (unsigned long long)ps.bytes_out, png_ms, ps.compress_ms, ps.threads, PCT(0.5), PCT(0.9), PCT(0.99),
+            PCT(1.0), json);
 #undef PCT
     free(lat);
     return fclose(f) == 0;
@@ -460,7 +541,8 @@ static int report(const fetch_job *j, double wall_ms)
         else if (!c->any)
             fprintf(stderr, "  %d/%d/%d: no result\n", c->id.z, c->id.x, c->id.y);
     }
-    printf("meridian fetch: %zu tiles (%dx%d at z%d) in %.2f s: %zu ok, %zu empty, %zu failed%s -> %s\n", j->n,
+    /* With the PNG on stdout, the summary goes to stderr. */
+    fprintf(j->out.is_stdout ? stderr : stdout, "meridian fetch: %zu tiles (%dx%d at z%d) in %.2f s: %zu ok, %zu empty, %zu failed%s -> %s\n", j->n,
            j->cols, j->rows, j->range.z, wall_ms / 1000.0, ok, empty, failed + missing,
            missing ? " (some never finished)" : "", j->a.out);
     return failed + missing ? 1 : 0;
@@ -469,22 +551,19 @@ static int report(const fetch_job *j, double wall_ms)
 static void fill_config(const fetch_job *j, mer_loader_config *c)
 {
     const fetch_args *a = &j->a;
-    mer_loader_config_defaults(c, &j->src);
-    if (a->max_concurrent > 0)
-        c->max_concurrent = a->max_concurrent;
-    if (a->rate >= 0)
-        c->rate = a->rate;
-    if (a->burst > 0)
-        c->burst = a->burst;
+    mer_options o; /* fetch's own argument set, in the shared builder's terms */
+    mer_options_defaults(&o);
+    o.max_concurrent = a->max_concurrent;
+    o.rate = a->rate;
+    o.burst = a->burst;
+    o.adaptive = a->adaptive;
+    o.offline = a->offline;
+    snprintf(o.user_agent, sizeof o.user_agent, "%s", a->user_agent);
+    mer_cli_loader_config(c, &j->src, &o, a->cache_dir); /* a disk cache only with --cache-dir */
     if (a->max_tries > 0)
         c->max_tries = a->max_tries;
     if (a->timeout_ms > 0)
         c->timeout_ms = a->timeout_ms;
-    c->adaptive = a->adaptive;
-    c->offline = a->offline;
-    if (a->user_agent[0])
-        snprintf(c->user_agent, sizeof c->user_agent, "%s", a->user_agent);
-    snprintf(c->cache_dir, sizeof c->cache_dir, "%s", a->cache_dir);
 }
 
 int mer_cmd_fetch(int argc, char **argv)
@@ -502,8 +581,7 @@ int mer_cmd_fetch(int argc, char **argv)
     rc = 1;
     mer_loader *l = NULL;
     mer_want_tile *want = make_want(&j);
-    j.mosaic = calloc((size_t)j.cols * (size_t)j.rows, (size_t)j.px * (size_t)j.px * 4);
-    if (!want || !j.mosaic) {
+    if (!want) {
         fprintf(stderr, "meridian fetch: out of memory\n");
         goto out;
     }
@@ -517,19 +595,28 @@ int mer_cmd_fetch(int argc, char **argv)
         fprintf(stderr, "meridian fetch: %s\n", err);
         goto out;
     }
+    if (!start_png(&j))
+        goto out;
     mer_loader_want(l, 1, want, j.n);
     run(&j, l, t0);
     double wall = now_ms() - t0;
-    if (j.a.stats[0] && !write_stats(&j, l, wall))
+    if (!finish_png(&j))
         goto out;
-    if (!write_png(&j))
+    double png_ms = now_ms() - t0 - wall;
+    if (j.a.stats[0] && !write_stats(&j, l, wall, png_ms))
         goto out;
     rc = report(&j, wall);
 out:
     mer_loader_destroy(l);
+    mer_png_stream_destroy(j.png);
+    mer_fetch_out_abort(&j.out);
+    for (int r = 0; j.band && r < j.rows; r++)
+        free(j.band[r]);
+    free(j.band);
+    free(j.row_left);
+    free(j.band_given);
     free(want);
     free(j.cells);
-    free(j.mosaic);
     pthread_cond_destroy(&j.cond);
     pthread_mutex_destroy(&j.lock);
     return rc;

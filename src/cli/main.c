@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/options.h"
+#include "core/options.h"
 #include "core/log.h"
 
 #ifdef MERIDIAN_HAVE_UI
-#include "ui/app.h"
+#include "cli/view.h"
 #endif
 
 typedef int (*command_fn)(int argc, char **argv);
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     if (o.list_sources)
         return list_sources();
 #ifdef MERIDIAN_HAVE_UI
-    return mer_app_run(&o);
+    return mer_cmd_view(&o);
 #else
     fprintf(stderr, "meridian: this build has no viewer\n");
     return 1;

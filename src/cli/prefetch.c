@@ -25,9 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache/area.h"
 #include "cache/cache.h"
 #include "cli/commands.h"
+#include "cli/configs.h"
+#include "core/area.h"
 #include "core/log.h"
 #include "net/loader.h"
 
@@ -345,17 +346,8 @@ static bool take_result(pf_run *r, const mer_tile_result *res)
 static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, pf_counts *out, double *secs)
 {
     mer_loader_config cfg;
-    mer_loader_config_defaults(&cfg, &a->o.source);
-    if (a->o.max_concurrent > 0)
-        cfg.max_concurrent = a->o.max_concurrent;
-    if (a->o.rate >= 0)
-        cfg.rate = a->o.rate;
-    if (a->o.burst > 0)
-        cfg.burst = a->o.burst;
-    if (a->o.user_agent[0])
-        snprintf(cfg.user_agent, sizeof cfg.user_agent, "%s", a->o.user_agent);
-    snprintf(cfg.cache_dir, sizeof cfg.cache_dir, "%s", a->cache_dir);
-    cfg.cache_max_bytes = (size_t)a->o.cache_size_mb << 20;
+    mer_cli_loader_config(&cfg, &a->o.source, &a->o, a->cache_dir);
+    cfg.offline = false; /* prefetch exists to download (an offline = true config default is the viewer's) */
     /* Nothing is drawn: decoding every tile would be prefetch's main cost
      * (zlib and libpng, ~1 ms a tile), so the loader only checks the bytes. */
     cfg.no_decode = true;
@@ -529,9 +521,7 @@ int mer_cmd_prefetch(int argc, char **argv)
         return st;
     }
     mer_log_set_level((mer_log_level)(MER_LOG_WARN + a.o.verbose));
-    if (a.o.cache_dir[0])
-        snprintf(a.cache_dir, sizeof a.cache_dir, "%s", a.o.cache_dir);
-    else if (!mer_cache_default_dir(a.cache_dir, sizeof a.cache_dir)) {
+    if (!mer_cli_cache_dir(&a.o, a.cache_dir, sizeof a.cache_dir)) {
         fprintf(stderr, "meridian prefetch: no cache directory: set --cache-dir, XDG_CACHE_HOME or HOME\n");
         return 2;
     }

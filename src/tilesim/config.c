@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/options.h"
+#include "core/parse.h"
 
 typedef enum { K_INT, K_DOUBLE, K_FLAG, K_STR, K_SPECIAL } kind;
 

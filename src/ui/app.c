@@ -19,7 +19,6 @@
 #include <SDL_image.h>
 #include <epoxy/gl.h>
 
-#include "cli/demo.h"
 #include "core/log.h"
 #include "core/tile.h"
 #include "ui/app_priv.h"
@@ -137,8 +136,8 @@ static bool over_budget(const mer_app *a, int n, double t0)
     bool still_start = a->t_full_view == 0 && !animating(a) && !a->dragging;
     double ms = (mer_app_now() - t0) * 1000.0;
     if (still_start)
-        return n > 0 && ms >= 2.0 * a->o->upload_ms;
-    return n >= a->o->upload_budget || (n > 0 && ms >= a->o->upload_ms);
+        return n > 0 && ms >= 2.0 * a->cfg->upload_ms;
+    return n >= a->cfg->upload_budget || (n > 0 && ms >= a->cfg->upload_ms);
 }
 
 /* Moves finished tiles into textures: at most upload_budget textures and about
@@ -218,7 +217,7 @@ static void draw_hud(mer_app *a)
     mer_camera_get_lonlat(&a->cam, &clon, &clat);
     mer_hud_info in = {.attribution = a->src.attribution, .zoom = a->cam.zoom, .centre_lat = clat,
                        .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a),
-                       .failed = a->last_failed, .offline = a->o->offline};
+                       .failed = a->last_failed, .offline = a->cfg->offline};
     /* The optional layers' keys, so nobody needs the README to find them. */
     char hint[160] = "";
     for (int i = 0; i < a->n_layers; i++) {
@@ -246,7 +245,7 @@ static bool draw_layers(mer_app *a, double now)
     size_t n_slots;
     const mer_slot_info *slots = mer_mapview_slots(a->mv, &n_slots);
     mer_layer_ctx ctx = {a->gfx, &a->cam, a->scale, a->dw, a->dh, a->loader, a->tc, slots, n_slots, now,
-                         a->mouse_x, a->mouse_y, a->o->offline, a->demo ? mer_demo_base_url(a->demo) : NULL,
+                         a->mouse_x, a->mouse_y, a->cfg->offline, a->cfg->demo_url[0] ? a->cfg->demo_url : NULL,
                          a->shot_path[0] ? a->shot_path : NULL};
     for (int i = 0; i < a->n_layers; i++)
         if (a->layer_on[i] && a->layers[i]->draw)
@@ -361,11 +360,11 @@ static bool create_window(mer_app *a, char *err, size_t len)
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
     SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
     Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
-    if (a->o->fullscreen)
+    if (a->cfg->fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    a->fullscreen = a->o->fullscreen;
-    a->win = SDL_CreateWindow("Meridian", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, a->o->width,
-                              a->o->height, flags);
+    a->fullscreen = a->cfg->fullscreen;
+    a->win = SDL_CreateWindow("Meridian", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, a->cfg->width,
+                              a->cfg->height, flags);
     if (!a->win) {
         snprintf(err, len, "cannot open a window: %s", SDL_GetError());
         return false;
@@ -390,22 +389,14 @@ static bool create_window(mer_app *a, char *err, size_t len)
     return true;
 }
 
-static void default_cache_dir(char *out, size_t len);
-
 /* --offline (or an MBTiles source) with no position and no last view: open
  * over the cached area, at the zoom where the cache has the most tiles. The
  * loader does not exist yet, so reading the cache here is allowed. */
 static void cached_area_view(mer_app *a, double *lat, double *lon, double *zoom)
 {
-    mer_loader_config c;
-    mer_loader_config_defaults(&c, &a->src);
-    if (a->o->cache_dir[0])
-        snprintf(c.cache_dir, sizeof c.cache_dir, "%s", a->o->cache_dir);
-    else
-        default_cache_dir(c.cache_dir, sizeof c.cache_dir);
     int z;
     double w, s, e, n;
-    if (!mer_loader_cache_extent(&c, &z, &w, &s, &e, &n))
+    if (!mer_loader_cache_extent(&a->cfg->loader, &z, &w, &s, &e, &n))
         return;
     double u0, v0, u1, v1;
     mer_lonlat_to_world(w, n, &u0, &v0);
@@ -418,7 +409,7 @@ static void cached_area_view(mer_app *a, double *lat, double *lon, double *zoom)
 static void start_view(mer_app *a)
 {
     double lat = DEFAULT_LAT, lon = DEFAULT_LON, zoom = DEFAULT_ZOOM;
-    const mer_options *o = a->o;
+    const mer_view_config *o = a->cfg;
     if (!(o->have_lat || o->have_zoom) && !mer_viewstate_load(&lat, &lon, &zoom) &&
         (o->offline || a->src.kind == MER_SOURCE_MBTILES))
         cached_area_view(a, &lat, &lon, &zoom);
@@ -436,56 +427,13 @@ static void start_view(mer_app *a)
     mer_camera_set_lonlat(&a->cam, lon, lat, zoom);
 }
 
-static void default_cache_dir(char *out, size_t len)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    out[0] = '\0';
-    if (xdg && xdg[0] == '/')
-        snprintf(out, len, "%s/meridian", xdg);
-    else if (home && *home)
-        snprintf(out, len, "%s/.cache/meridian", home);
-}
-
 static bool start_loader(mer_app *a, char *err, size_t len)
 {
-    const mer_options *o = a->o;
-    mer_loader_config c;
-    mer_loader_config_defaults(&c, &a->src);
-    if (o->max_concurrent > 0)
-        c.max_concurrent = o->max_concurrent;
-    if (o->rate >= 0)
-        c.rate = o->rate;
-    if (o->burst > 0)
-        c.burst = o->burst;
-    c.adaptive = o->adaptive;
-    c.offline = o->offline;
-    if (o->user_agent[0])
-        snprintf(c.user_agent, sizeof c.user_agent, "%s", o->user_agent);
-    if (o->cache_dir[0])
-        snprintf(c.cache_dir, sizeof c.cache_dir, "%s", o->cache_dir);
-    else
-        default_cache_dir(c.cache_dir, sizeof c.cache_dir);
-    c.cache_max_bytes = (size_t)o->cache_size_mb * 1024 * 1024;
+    mer_loader_config c = a->cfg->loader;
     c.on_ready = on_ready;
     c.ud = a;
     a->loader = mer_loader_create(&c, err, len);
     return a->loader != NULL;
-}
-
-static bool start_demo(mer_app *a, char *err, size_t len)
-{
-    if (!a->o->demo[0])
-        return true;
-    int port = 0;
-    char why[512] = "";
-    a->demo = mer_demo_start(a->o->demo, &port, why, sizeof why);
-    if (!a->demo) {
-        snprintf(err, len, "--demo: cannot start the tile server: %s", why);
-        return false;
-    }
-    mer_source_set_demo_port(&a->src, port);
-    return true;
 }
 
 static void start_layers(mer_app *a)
@@ -495,19 +443,16 @@ static void start_layers(mer_app *a)
             continue;
         a->layers[a->n_layers] = g_layers[i];
         a->layer_state[a->n_layers] = g_layers[i]->create ? g_layers[i]->create() : NULL;
-        /* --overlay turns on the tile-state overlay (key N); --demo=rate-limit
-         * also shows it and the network panel (P), so the demo needs no key. */
-        bool rl = strcmp(a->o->demo, "rate-limit") == 0;
         int k = g_layers[i]->key;
-        a->layer_on[a->n_layers] = ((a->o->overlay || rl) && k == SDLK_n) || (rl && k == SDLK_p);
+        a->layer_on[a->n_layers] = (a->cfg->overlay_on && k == SDLK_n) || (a->cfg->panel_on && k == SDLK_p);
         a->n_layers++;
     }
 }
 
 static bool setup(mer_app *a, char *err, size_t len)
 {
-    if (a->o->script[0]) {
-        a->script = mer_script_load(a->o->script, err, len);
+    if (a->cfg->script[0]) {
+        a->script = mer_script_load(a->cfg->script, err, len);
         if (!a->script) {
             a->exit_code = 2;
             return false;
@@ -523,12 +468,12 @@ static bool setup(mer_app *a, char *err, size_t len)
         snprintf(err, len, "SDL: no user events left");
         return false;
     }
-    if (!start_demo(a, err, len) || !create_window(a, err, len))
+    if (!create_window(a, err, len))
         return false;
     a->gfx = mer_gfx_create(err, len);
     if (!a->gfx)
         return false;
-    a->tc = mer_texcache_create((size_t)a->o->gpu_cache_mb * 1024 * 1024, 4096);
+    a->tc = mer_texcache_create((size_t)a->cfg->gpu_cache_mb * 1024 * 1024, 4096);
     a->mv = mer_mapview_create(a->src.tile_px, a->src.min_zoom, a->src.max_zoom);
     a->stats = mer_stats_create();
     if (!a->tc || !a->mv || !a->stats) {
@@ -575,7 +520,7 @@ static size_t peak_rss_kb(void)
 
 static void write_stats(mer_app *a)
 {
-    if (!a->o->stats[0] || !a->stats)
+    if (!a->cfg->stats[0] || !a->stats)
         return;
     char *lj = NULL;
     if (a->loader) {
@@ -596,13 +541,13 @@ static void write_stats(mer_app *a)
              "  \"first_frame_ms\": %.1f,\n  \"full_view_ms\": %.1f",
              lat, lon, a->cam.zoom, (int)a->cam.w, (int)a->cam.h, a->dw, a->dh, a->scale,
              mer_texcache_bytes(a->tc), mer_texcache_count(a->tc),
-             (unsigned long long)mer_texcache_evictions(a->tc), a->o->gpu_cache_mb,
+             (unsigned long long)mer_texcache_evictions(a->tc), a->cfg->gpu_cache_mb,
              (unsigned long long)a->wants_sent, a->startup_ms, peak_rss_kb(),
              (a->t_first_frame - a->t_start) * 1000.0,
              a->t_full_view > 0 ? (a->t_full_view - a->t_first_frame) * 1000.0 : -1.0);
-    FILE *f = fopen(a->o->stats, "w");
+    FILE *f = fopen(a->cfg->stats, "w");
     if (!f || !mer_stats_write(a->stats, f, lj, extra)) {
-        fprintf(stderr, "meridian: cannot write --stats %s\n", a->o->stats);
+        fprintf(stderr, "meridian: cannot write --stats %s\n", a->cfg->stats);
         if (a->exit_code == 0)
             a->exit_code = 1;
     }
@@ -634,7 +579,6 @@ static void teardown(mer_app *a)
         mer_tile_result_release(&a->pending[a->pend_head++]);
         a->pend_n--;
     }
-    mer_demo_stop(a->demo);
     for (int i = 0; i < a->n_layers; i++)
         if (a->layers[i]->destroy)
             a->layers[i]->destroy(a->layer_state[i]);
@@ -652,16 +596,16 @@ static void teardown(mer_app *a)
     SDL_Quit();
 }
 
-int mer_app_run(const mer_options *o)
+int mer_app_run(const mer_view_config *cfg)
 {
     mer_app *a = calloc(1, sizeof *a);
     if (!a) {
         fprintf(stderr, "meridian: out of memory\n");
         return 1;
     }
-    a->o = o;
+    a->cfg = cfg;
     a->t_start = mer_app_now();
-    a->src = o->source;
+    a->src = cfg->source;
     a->hud_on = true;
     char err[1024] = "";
     int code;

@@ -10,9 +10,8 @@
 
 #include <SDL.h>
 
-#include "cli/demo.h"
-#include "cli/options.h"
 #include "net/loader.h"
+#include "ui/app.h"
 #include "ui/camera.h"
 #include "ui/gfx.h"
 #include "ui/hud.h"
@@ -31,7 +30,7 @@ typedef struct drag_sample {
 } drag_sample;
 
 typedef struct mer_app {
-    const mer_options *o;
+    const mer_view_config *cfg;
     mer_source src;
     SDL_Window *win;
     SDL_GLContext gl;
@@ -41,7 +40,6 @@ typedef struct mer_app {
     mer_hud *hud;
     mer_stats *stats;
     mer_loader *loader;
-    mer_demo *demo;
 
     mer_camera cam;
     mer_fling fling;

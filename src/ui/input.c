@@ -151,8 +151,8 @@ static bool layer_key(mer_app *a, SDL_Keycode k)
             size_t n;
             const mer_slot_info *slots = mer_mapview_slots(a->mv, &n);
             mer_layer_ctx ctx = {a->gfx, &a->cam, a->scale, a->dw, a->dh, a->loader, a->tc, slots, n,
-                                 mer_app_now(), a->mouse_x, a->mouse_y, a->o->offline,
-                                 a->demo ? mer_demo_base_url(a->demo) : NULL, NULL};
+                                 mer_app_now(), a->mouse_x, a->mouse_y, a->cfg->offline,
+                                 a->cfg->demo_url[0] ? a->cfg->demo_url : NULL, NULL};
             if (a->layers[i]->key_down(&ctx, a->layer_state[i], (int)k)) {
                 a->dirty = true;
                 return true;

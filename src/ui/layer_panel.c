@@ -14,24 +14,18 @@
  * R clear the GPU tile cache (the view reloads from the disk cache and the
  * network), 1-4 ask the --demo tile server to change its limits.
  *
- * Threads: everything runs on the main thread except the demo-server request.
- * That is a blocking libcurl easy POST to tilesim's /control on loopback (300 ms
- * timeout); it runs on a small detached thread so the main thread never waits
- * on a socket. The thread owns its job until it finishes; the job is shared
- * with the panel through a reference count (two owners: the panel and the
- * thread), so either may go first. At most one request runs at a time. Going
- * through the loader instead would mix control requests with tile requests
- * under the same cap and rate limit, which is what the panel measures. */
+ * Threads: everything runs on the main thread. The demo-server request goes
+ * through net/tilesim_control.h, which never blocks the caller; the server
+ * presets are the shared table in core/demo_preset.h. */
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <SDL.h>
-#include <curl/curl.h>
 
+#include "core/demo_preset.h"
+#include "net/tilesim_control.h"
 #include "ui/layer_text.h"
 #include "ui/layers.h"
 #include "ui/overlay_colors.h"
@@ -40,19 +34,7 @@
 #define PN_FONT_PT 12
 #define PN_WIDTH 310      /* logical pixels */
 #define PN_SPARK_H 26
-#define PN_CTL_TIMEOUT_MS 300L
 #define PN_CAP_LIMIT 64
-
-/* Server presets for keys 1-4 (tilesim /control query strings). */
-static const struct {
-    const char *name;
-    const char *query;
-} g_presets[] = {
-    {"open", "rate=0&max-concurrent=0&latency=80&jitter=20&fail-rate=0"},
-    {"rate-limit", "rate=8&burst=4&max-concurrent=4&latency=150&jitter=0&fail-rate=0"},
-    {"strict", "rate=2&burst=2&max-concurrent=2&latency=200&jitter=0&fail-rate=0"},
-    {"flaky", "rate=0&max-concurrent=0&latency=120&jitter=40&fail-rate=0.15"},
-};
 
 /* Client rate steps for , and . (requests/s; 0 = unlimited, the top step). */
 static const double g_rates[] = {0.5, 1, 2, 4, 6, 8, 12, 16, 24, 32, 64, 0};
@@ -62,13 +44,6 @@ typedef struct pn_sample {
     int cap;                 /* lowest cap seen in that second */
 } pn_sample;
 
-/* Shared by the panel and the request thread; refs counts the owners. */
-typedef struct pn_job {
-    atomic_int refs;
-    atomic_int result; /* 0 running, 1 ok, 2 failed */
-    char url[192];
-} pn_job;
-
 typedef struct pn_state {
     mer_ltext *txt;
     pn_sample ring[PN_SECONDS];
@@ -77,8 +52,8 @@ typedef struct pn_state {
     double sec_t;          /* start of the current second (our clock) */
     mer_loader_stats base; /* counters at sec_t */
     int sec_min_cap;
-    pn_job *job;           /* the latest server request, or NULL */
-    int job_preset;
+    mer_tsctl *ctl;        /* the demo server's control client, made at the first key */
+    const mer_demo_preset *job_preset; /* what the latest server request asked for */
     char note[96];         /* feedback for the last control key */
     float box_h;           /* the panel's height in the last frame */
     /* What the keys last asked for: the stats catch up only when the loader
@@ -91,72 +66,35 @@ typedef struct pn_state {
                             * recently to send again at once */
 } pn_state;
 
-/* ---- the demo-server request thread ---- */
-
-static void job_unref(pn_job *j)
-{
-    if (j && atomic_fetch_sub(&j->refs, 1) == 1)
-        free(j);
-}
-
-static size_t discard(char *p, size_t sz, size_t n, void *ud)
-{
-    (void)p;
-    (void)ud;
-    return sz * n;
-}
-
-static void *job_run(void *p)
-{
-    pn_job *j = p;
-    long code = 0;
-    CURL *c = curl_easy_init();
-    if (c) {
-        curl_easy_setopt(c, CURLOPT_URL, j->url);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, PN_CTL_TIMEOUT_MS);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-        if (curl_easy_perform(c) == CURLE_OK)
-            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        curl_easy_cleanup(c);
-    }
-    atomic_store(&j->result, code == 200 ? 1 : 2);
-    job_unref(j);
-    return NULL;
-}
+/* ---- the demo server's presets (keys 1-4) ---- */
 
 /* Starts a POST to the demo server's /control; only to loopback. */
-static void send_preset(pn_state *s, const char *base, int which)
+static void send_preset(pn_state *s, const char *base, int key)
 {
+    const mer_demo_preset *p = mer_demo_preset_for_key(key);
+    char query[256];
     if (!base || strncmp(base, "http://127.0.0.1:", 17) != 0) {
         snprintf(s->note, sizeof s->note, "server keys need --demo");
         return;
     }
-    if (s->job && atomic_load(&s->job->result) == 0) {
+    if (!p || !mer_demo_preset_query(p, query, sizeof query))
+        return;
+    if (!s->ctl && !(s->ctl = mer_tsctl_create(base)))
+        return;
+    switch (mer_tsctl_send(s->ctl, query)) {
+    case MER_TSCTL_SENT:
+        s->job_preset = p;
+        snprintf(s->note, sizeof s->note, "server: %s ...", p->name);
+        break;
+    case MER_TSCTL_BUSY:
         snprintf(s->note, sizeof s->note, "server: still sending...");
-        return;
+        break;
+    case MER_TSCTL_NOT_LOCAL:
+        snprintf(s->note, sizeof s->note, "server keys need --demo");
+        break;
+    case MER_TSCTL_NO_MEMORY:
+        break;
     }
-    job_unref(s->job);
-    s->job = calloc(1, sizeof *s->job);
-    if (!s->job)
-        return;
-    atomic_init(&s->job->refs, 2);
-    atomic_init(&s->job->result, 0);
-    snprintf(s->job->url, sizeof s->job->url, "%s/control?%s", base, g_presets[which].query);
-    s->job_preset = which;
-    pthread_attr_t at;
-    pthread_t th;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &at, job_run, s->job) != 0) {
-        atomic_store(&s->job->result, 2);
-        atomic_fetch_sub(&s->job->refs, 1); /* the thread's reference */
-    }
-    pthread_attr_destroy(&at);
-    snprintf(s->note, sizeof s->note, "server: %s ...", g_presets[which].name);
 }
 
 /* ---- sampling ---- */
@@ -176,7 +114,7 @@ static void pn_destroy(void *p)
     pn_state *s = p;
     if (!s)
         return;
-    job_unref(s->job);
+    mer_tsctl_destroy(s->ctl);
     mer_ltext_destroy(s->txt);
     free(s);
 }
@@ -353,9 +291,10 @@ static void keys_help(pn_pen *p)
         p->y += p->line;
     }
     pn_state *s = p->s;
-    if (s->job && atomic_load(&s->job->result) != 0)
-        snprintf(s->note, sizeof s->note, "server: %s %s", g_presets[s->job_preset].name,
-                 atomic_load(&s->job->result) == 1 ? "applied" : "did not answer");
+    mer_tsctl_state js = mer_tsctl_state_get(s->ctl);
+    if (s->job_preset && (js == MER_TSCTL_OK || js == MER_TSCTL_FAILED))
+        snprintf(s->note, sizeof s->note, "server: %s %s", s->job_preset->name,
+                 js == MER_TSCTL_OK ? "applied" : "did not answer");
     if (s->note[0]) {
         text(p, s->note, 0, WHITE);
         p->y += p->line;
@@ -370,11 +309,11 @@ static void write_dump(const pn_state *s, const mer_layer_ctx *ctx, const mer_lo
     FILE *f = fopen(path, "w");
     if (!f)
         return;
-    int res = s->job ? atomic_load(&s->job->result) : -1;
+    int res = s->job_preset ? (int)mer_tsctl_state_get(s->ctl) : -1;
     fprintf(f, "cap %d cap_max %d adaptive %d rate %.3f in_flight %d status_429 %llu paused_ms %.0f cache_hits %llu\n",
             st->cap, st->cap_max, st->adaptive ? 1 : 0, st->rate, st->in_flight,
             (unsigned long long)st->status_429, st->paused_ms, (unsigned long long)st->cache_hits);
-    fprintf(f, "server %s %s\n", res >= 0 ? g_presets[s->job_preset].name : "-",
+    fprintf(f, "server %s %s\n", res >= 0 ? s->job_preset->name : "-",
             res == 1 ? "applied" : res == 2 ? "failed" : res == 0 ? "sending" : "-");
     fclose(f);
 }
@@ -412,7 +351,7 @@ static bool pn_draw(const mer_layer_ctx *ctx, void *state)
         write_dump(s, ctx, &st);
     /* Countdowns, sparklines and a pending server request move on their own. */
     return !mer_loader_idle(ctx->loader) || st.paused_ms > 0 || ctx->now < s->reload_until ||
-           (s->job && atomic_load(&s->job->result) == 0);
+           mer_tsctl_state_get(s->ctl) == MER_TSCTL_RUNNING;
 }
 
 /* ---- controls ---- */
@@ -471,7 +410,7 @@ static bool pn_key(const mer_layer_ctx *ctx, void *state, int key)
         snprintf(s->note, sizeof s->note, "tile cache cleared, reloading");
         return true;
     case SDLK_1: case SDLK_2: case SDLK_3: case SDLK_4:
-        send_preset(s, ctx->demo_url, key - SDLK_1);
+        send_preset(s, ctx->demo_url, key - SDLK_1 + 1);
         return true;
     default:
         return false;

@@ -16,7 +16,7 @@
 
 static void fail(mer_app *a, const mer_script_cmd *c, const char *why)
 {
-    fprintf(stderr, "meridian: %s:%d: %s: %s\n", a->o->script, c->line, mer_script_op_name(c->op), why);
+    fprintf(stderr, "meridian: %s:%d: %s: %s\n", a->cfg->script, c->line, mer_script_op_name(c->op), why);
     mer_app_quit(a, 1);
 }
 

@@ -1,4 +1,4 @@
-#include "cli/options.h"
+#include "core/options.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/demo_preset.h"
 #include "core/geo.h"
 #include "core/tile.h"
 
@@ -87,85 +88,6 @@ void mer_options_defaults(mer_options *o)
     o->gpu_cache_mb = 128;
 }
 
-bool mer_parse_double(const char *s, double lo, double hi, double *out)
-{
-    if (!s || !*s)
-        return false;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end || errno || !isfinite(v) || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-bool mer_parse_int(const char *s, long lo, long hi, int *out)
-{
-    if (!s || !*s)
-        return false;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*end || errno || v < lo || v > hi || v < INT_MIN || v > INT_MAX)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
-bool mer_parse_size(const char *s, int *w, int *h)
-{
-    char buf[64];
-    if (!s || strlen(s) >= sizeof buf)
-        return false;
-    snprintf(buf, sizeof buf, "%s", s);
-    char *x = strpbrk(buf, "xX");
-    if (!x)
-        return false;
-    *x = '\0';
-    return mer_parse_int(buf, 64, 16384, w) && mer_parse_int(x + 1, 64, 16384, h);
-}
-
-bool mer_parse_int_range(const char *s, long lo, long hi, int *a, int *b)
-{
-    char buf[64];
-    if (!s || strlen(s) >= sizeof buf)
-        return false;
-    snprintf(buf, sizeof buf, "%s", s);
-    char *colon = strchr(buf, ':');
-    if (!colon)
-        return mer_parse_int(buf, lo, hi, a) && (*b = *a, true);
-    *colon = '\0';
-    return mer_parse_int(buf, lo, hi, a) && mer_parse_int(colon + 1, lo, hi, b) && *a <= *b;
-}
-
-bool mer_parse_zoom_range(const char *s, int *a, int *b)
-{
-    return mer_parse_int_range(s, 0, MER_MAX_ZOOM - 1, a, b);
-}
-
-bool mer_parse_bbox(const char *s, double *west, double *south, double *east, double *north)
-{
-    char buf[256];
-    if (!s || strlen(s) >= sizeof buf)
-        return false;
-    snprintf(buf, sizeof buf, "%s", s);
-    double v[4];
-    char *save = NULL, *tok = strtok_r(buf, ",", &save);
-    for (int i = 0; i < 4; i++, tok = strtok_r(NULL, ",", &save)) {
-        double lim = (i % 2 == 0) ? 180.0 : 90.0;
-        if (!tok || !mer_parse_double(tok, -lim, lim, &v[i]))
-            return false;
-    }
-    if (tok || v[1] >= v[3])
-        return false;
-    *west = v[0];
-    *south = v[1];
-    *east = v[2];
-    *north = v[3];
-    return true;
-}
-
 static mer_opt_status bad(char *err, size_t len, const char *name, const char *value, const char *why)
 {
     snprintf(err, len, "--%s: %s'%s'%s%s", name, why ? "" : "invalid value ", value ? value : "",
@@ -206,8 +128,6 @@ static bool parse_bool(const char *v, bool *out)
     return false;
 }
 
-static const char *const g_demos[] = {"default", "rate-limit", "slow", "flaky"};
-
 static mer_opt_status set_special(mer_options *o, const opt_def *d, const char *value, char *err, size_t len)
 {
     if (strcmp(d->name, "size") == 0) {
@@ -243,12 +163,12 @@ mer_opt_status mer_options_set(mer_options *o, const char *name, const char *val
     case T_STR:
         if (strcmp(d->name, "demo") == 0) {
             const char *v = value && *value ? value : "default";
-            for (size_t i = 0; i < sizeof g_demos / sizeof g_demos[0]; i++)
-                if (strcmp(v, g_demos[i]) == 0) {
-                    snprintf(o->demo, sizeof o->demo, "%s", v);
-                    return MER_OPT_OK;
-                }
-            return bad(err, len, d->name, v, "expected default, rate-limit, slow or flaky");
+            const mer_demo_preset *p = mer_demo_preset_find(v);
+            if (p && p->startable) {
+                snprintf(o->demo, sizeof o->demo, "%s", p->name);
+                return MER_OPT_OK;
+            }
+            return bad(err, len, d->name, v, "expected " MER_DEMO_PRESET_NAMES);
         }
         if (!value || !*value)
             return bad(err, len, d->name, "", "must not be empty");

@@ -1,56 +1,12 @@
-#include "cache/area.h"
+#include "core/area.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "core/parse.h"
+
 #define KM_PER_DEG_LAT 111.32
-
-/* Parses "a,b,c[,d]" into n finite numbers within [lo[i], hi[i]]. */
-static bool parse_list(const char *s, int n, const double *lo, const double *hi, double *out)
-{
-    if (!s || strlen(s) > 200)
-        return false;
-    const char *p = s;
-    for (int i = 0; i < n; i++) {
-        char *end;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno || !isfinite(v) || v < lo[i] || v > hi[i])
-            return false;
-        out[i] = v;
-        if (i + 1 < n && *end != ',')
-            return false;
-        p = end + (i + 1 < n);
-        if (i + 1 == n && *end)
-            return false;
-    }
-    return true;
-}
-
-static bool parse_zoom(const char *s, int *a, int *b)
-{
-    if (!s || strlen(s) > 20)
-        return false;
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10), y = x;
-    if (end == s || errno)
-        return false;
-    if (*end == ':') {
-        const char *q = end + 1;
-        y = strtol(q, &end, 10);
-        if (end == q || errno)
-            return false;
-    }
-    if (*end || x < 0 || y < x || y >= MER_MAX_ZOOM)
-        return false;
-    *a = (int)x;
-    *b = (int)y;
-    return true;
-}
 
 bool mer_area_around(mer_area *a, double lat, double lon, double km)
 {
@@ -75,9 +31,8 @@ bool mer_area_around(mer_area *a, double lat, double lon, double km)
 int mer_area_option(mer_area *a, const char *name, const char *value, char *err, size_t errlen)
 {
     if (strcmp(name, "bbox") == 0) {
-        static const double lo[4] = {-180, -90, -180, -90}, hi[4] = {180, 90, 180, 90};
         double v[4];
-        if (!parse_list(value, 4, lo, hi, v) || v[1] >= v[3]) {
+        if (!mer_parse_bbox(value, &v[0], &v[1], &v[2], &v[3])) {
             snprintf(err, errlen, "--bbox: expected WEST,SOUTH,EAST,NORTH in degrees (south < north), got '%s'",
                      value ? value : "");
             return -1;
@@ -92,14 +47,14 @@ int mer_area_option(mer_area *a, const char *name, const char *value, char *err,
     if (strcmp(name, "around") == 0) {
         static const double lo[3] = {-90, -180, 0.001}, hi[3] = {90, 180, 20000};
         double v[3];
-        if (!parse_list(value, 3, lo, hi, v) || !mer_area_around(a, v[0], v[1], v[2])) {
+        if (!mer_parse_doubles(value, 3, lo, hi, v) || !mer_area_around(a, v[0], v[1], v[2])) {
             snprintf(err, errlen, "--around: expected LAT,LON,KM (e.g. 48.85,2.35,5), got '%s'", value ? value : "");
             return -1;
         }
         return 1;
     }
     if (strcmp(name, "zoom") == 0) {
-        if (!parse_zoom(value, &a->zmin, &a->zmax)) {
+        if (!mer_parse_zoom_range(value, &a->zmin, &a->zmax)) {
             snprintf(err, errlen, "--zoom: expected A:B with 0 <= A <= B <= %d, got '%s'", MER_MAX_ZOOM - 1,
                      value ? value : "");
             return -1;

@@ -1,13 +1,17 @@
 /* Command-line and config-file options: one table (options.c) describes every
  * viewer option, its type, range and help text. getopt_long, --help and the
  * config file (key = long option name) are all driven by it. The result is a
- * plain struct, read-only once parsed; each thread copies what it needs. */
+ * plain struct, read-only once parsed; src/cli turns it into the plain
+ * configuration structs the layers below take (cli/configs.h). Pure: no file
+ * or network I/O (only --help/--version print to stdout). The config file
+ * itself is read by src/cli/config.c. */
 #ifndef MER_OPTIONS_H
 #define MER_OPTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/parse.h"
 #include "core/source.h"
 
 typedef struct mer_options {
@@ -59,13 +63,5 @@ mer_opt_status mer_options_parse(mer_options *o, int argc, char **argv, char *er
 mer_opt_status mer_options_finish(mer_options *o, char *err, size_t errlen);
 
 void mer_options_print_help(const char *argv0);
-
-/* Parsers shared with the subcommands. All return false on bad input. */
-bool mer_parse_double(const char *s, double lo, double hi, double *out);
-bool mer_parse_int(const char *s, long lo, long hi, int *out);
-bool mer_parse_size(const char *s, int *w, int *h);
-bool mer_parse_zoom_range(const char *s, int *a, int *b);
-bool mer_parse_int_range(const char *s, long lo, long hi, int *a, int *b);
-bool mer_parse_bbox(const char *s, double *west, double *south, double *east, double *north);
 
 #endif
