@@ -88,7 +88,7 @@ static void usage(FILE *f)
 static bool is_flag(const char *name)
 {
     return strcmp(name, "dry-run") == 0 || strcmp(name, "no-config") == 0 || strcmp(name, "verbose") == 0 ||
-           strcmp(name, "help") == 0 || strcmp(name, "quiet") == 0;
+           strcmp(name, "help") == 0 || strcmp(name, "quiet") == 0 || strcmp(name, "no-adaptive") == 0;
 }
 
 static int set_option(pf_args *a, const char *name, const char *value, char *err, size_t errlen)
@@ -117,7 +117,7 @@ static int set_option(pf_args *a, const char *name, const char *value, char *err
         ; /* read by mer_options_load_config */
     else if (strcmp(name, "source") == 0 || strcmp(name, "cache-dir") == 0 || strcmp(name, "cache-size") == 0 ||
              strcmp(name, "max-concurrent") == 0 || strcmp(name, "rate") == 0 || strcmp(name, "burst") == 0 ||
-             strcmp(name, "user-agent") == 0) {
+             strcmp(name, "user-agent") == 0 || strcmp(name, "no-adaptive") == 0 || strcmp(name, "ca-file") == 0) {
         if (mer_options_set(&a->o, name, value, err, errlen) != MER_OPT_OK)
             return 2;
     } else {

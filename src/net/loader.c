@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "net/loader_impl.h"
@@ -315,6 +316,10 @@ static bool check_config(const mer_loader_config *c, char *err, size_t errlen)
         snprintf(err, errlen, "MBTiles source without a file name");
         return false;
     }
+    if (c->ca_file[0] && access(c->ca_file, R_OK) != 0) {
+        snprintf(err, errlen, "cannot read the CA file %.900s", c->ca_file);
+        return false;
+    }
     if (c->max_concurrent < 1 || c->max_concurrent > 1024 || c->rate < 0 || c->max_tries < 1) {
         snprintf(err, errlen, "bad loader limits (max_concurrent %d, rate %g, max_tries %d)",
                  c->max_concurrent, c->rate, c->max_tries);
@@ -331,11 +336,7 @@ static void init_thread_state(mer_loader *l)
     l->last_publish_ms = now - PUBLISH_EVERY_MS;
     l->pub_dirty = true;
     l->adaptive = c->adaptive;
-    /* Adaptive: start at the source's starting cap, unless the caller chose
-     * another maximum than the source's (the user's -c is where to start). */
-    int start = c->max_concurrent;
-    if (c->adaptive && c->start_concurrent > 0 && c->max_concurrent == c->source.max_concurrent)
-        start = c->start_concurrent;
+    int start = c->adaptive && c->start_concurrent > 0 ? c->start_concurrent : c->max_concurrent;
     mer_adapt_init(&l->adapt, start, c->max_concurrent, c->rate);
     l->burst_cfg = c->burst > 0 ? c->burst : (c->rate >= 1 ? (int)c->rate : 0);
     mer_bucket_init(&l->bucket, l->adapt.rate, mer_adapt_burst(&l->adapt, l->burst_cfg), now);
@@ -346,6 +347,14 @@ static void init_thread_state(mer_loader *l)
     l->limits.timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 20000;
     l->limits.max_body_bytes = c->max_body_bytes ? c->max_body_bytes : (4u << 20);
     l->limits.user_agent = l->ua;
+    /* libcurl, unlike the curl tool, reads no environment for its CA bundle:
+     * honour the same variables the tool does, so a private CA set up for curl
+     * works here too. */
+    const char *ca = c->ca_file[0] ? c->ca_file : getenv("CURL_CA_BUNDLE");
+    if (!ca || !ca[0])
+        ca = getenv("SSL_CERT_FILE");
+    snprintf(l->ca_file, sizeof l->ca_file, "%s", ca ? ca : "");
+    l->limits.ca_file = l->ca_file[0] ? l->ca_file : NULL;
     l->limits.share = l->share;
     l->ctl_adaptive = -1;
 }

@@ -111,6 +111,8 @@ struct mer_loader {
     size_t states_cap;
     mer_xfer_limits limits;
     char ua[256];
+    char ca_file[1024];           /* cfg.ca_file, else $CURL_CA_BUNDLE, else $SSL_CERT_FILE */
+    char tls_error[96];           /* the first certificate failure: later tiles fail at once */
 };
 
 double mer_loader_now_ms(void);

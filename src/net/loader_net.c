@@ -29,6 +29,12 @@ static bool start_one(mer_loader *l, mer_sched_entry *e, double now)
 {
     char url[MER_URL_MAX];
     mer_tile_id t = e->id;
+    if (l->tls_error[0]) {
+        /* The host's certificate was refused once: every tile would fail the
+         * same way, so fail them now instead of a handshake each. */
+        mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_NETWORK, 0, "TLS", l->tls_error);
+        return true;
+    }
     if (!mer_source_tile_url(&l->cfg.source, t, url, sizeof url)) {
         mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_NETWORK, 0, "URL", "cannot build the tile URL");
         return true;
@@ -159,7 +165,10 @@ static void count_status(mer_loader *l, long status)
 static void describe_error(const mer_xfer *x, int cc, long status, size_t max, char *code, char *reason,
                            size_t rlen)
 {
-    if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+    if (mer_curl_cert_error(cc)) {
+        snprintf(code, 8, "TLS");
+        snprintf(reason, rlen, "certificate not accepted: %.69s", x->error[0] ? x->error : curl_easy_strerror((CURLcode)cc));
+    } else if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(code, 8, "BIG");
         snprintf(reason, rlen, "body larger than %zu bytes", max);
     } else if (cc == CURLE_OPERATION_TIMEDOUT) {
@@ -342,6 +351,11 @@ static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
     case MER_V_RETRY: on_retryable(l, e, x, (int)cc, status, now); break;
     case MER_V_FAIL:
         describe_error(x, (int)cc, status, l->limits.max_body_bytes, code, reason, sizeof reason);
+        if (mer_curl_cert_error((int)cc) && !l->tls_error[0]) {
+            snprintf(l->tls_error, sizeof l->tls_error, "%s", reason);
+            snprintf(l->st.tls_error, sizeof l->st.tls_error, "%s", reason);
+            MER_LOGE(TAG, "%s", reason);
+        }
         give_up(l, e, status, code, reason);
         break;
     }

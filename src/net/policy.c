@@ -8,8 +8,24 @@
 
 #include <curl/curl.h>
 
+bool mer_curl_cert_error(int curl_code)
+{
+    switch (curl_code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return true;
+    default:
+        return false;
+    }
+}
+
 mer_http_verdict mer_http_classify(int curl_code, long status)
 {
+    if (mer_curl_cert_error(curl_code))
+        return MER_V_FAIL;
     switch (curl_code) {
     case CURLE_OK: break;
     /* Our own policies: retrying cannot help. (An over-size body is retried:
@@ -17,8 +33,6 @@ mer_http_verdict mer_http_classify(int curl_code, long status)
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_TOO_MANY_REDIRECTS:
     case CURLE_URL_MALFORMAT:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
         return MER_V_FAIL;
     default:
         return MER_V_RETRY; /* timeouts, resets, refused, partial bodies */

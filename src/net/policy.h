@@ -26,6 +26,11 @@ typedef enum mer_http_verdict {
 /* curl_code: a CURLcode (0 = the transfer completed and status is meaningful). */
 mer_http_verdict mer_http_classify(int curl_code, long status);
 
+/* True for a CURLcode that says the server's certificate was not accepted
+ * (untrusted issuer, wrong host name, unreadable CA file): retrying cannot
+ * help, and every other tile from that host would fail the same way. */
+bool mer_curl_cert_error(int curl_code);
+
 /* Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^(attempt-1))].
  * attempt >= 1 counts failed tries so far; u01 is a uniform sample in [0,1). */
 double mer_backoff_ms(int attempt, double base_ms, double cap_ms, double u01);

@@ -16,6 +16,7 @@ typedef struct mer_xfer_limits {
     size_t max_body_bytes;
     const char *user_agent;
     CURLSH *share; /* may be NULL */
+    const char *ca_file; /* CA bundle (CURLOPT_CAINFO), NULL = curl's default */
 } mer_xfer_limits;
 
 typedef struct mer_xfer {
@@ -33,6 +34,7 @@ typedef struct mer_xfer {
     char expires[64];
     char date[64];
     char retry_after[64];
+    char error[CURL_ERROR_SIZE]; /* curl's detail for a failed transfer ("" if none) */
 } mer_xfer;
 
 /* NULL if curl cannot make a handle. etag/last_modified (may be NULL or "")
