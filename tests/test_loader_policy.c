@@ -127,7 +127,7 @@ static void test_adapt_start_and_ceilings(void **state)
     assert_int_equal(mer_adapt_burst(&a, 7), 7); /* at the ceiling: the configured burst */
     /* successes with the cap full never raise it past the ceiling */
     for (int i = 0; i < 100; i++)
-        mer_adapt_success(&a, i * 10.0, i * 10.0, 2, true, true);
+        mer_adapt_success(&a, i * 10.0, i * 10.0, 2, 2, true, true);
     assert_int_equal(a.cap, 2);
     assert_true(a.rate == 10);
     /* live ceilings: a cap at its old ceiling follows the new one */
@@ -147,12 +147,12 @@ static void test_adapt_cap_grows_when_full(void **state)
     double t = 0;
     /* successes with the cap not full: no growth */
     for (int i = 0; i < 50; i++, t += 10)
-        mer_adapt_success(&a, t, t - 100, 1, false, false);
+        mer_adapt_success(&a, t, t - 100, 1, 1, false, false);
     assert_int_equal(a.cap, 2);
     /* before any refusal: +1 per success sent with the cap full (slow start) */
-    mer_adapt_success(&a, t, t, 2, true, false);
+    mer_adapt_success(&a, t, t, 2, 2, true, false);
     assert_int_equal(a.cap, 3);
-    mer_adapt_success(&a, t, t, 3, true, false);
+    mer_adapt_success(&a, t, t, 3, 3, true, false);
     assert_int_equal(a.cap, 4);
     /* a refusal at 4 in flight (3 is the most that succeeded): cap 3 */
     mer_adapt_sent(&a, t);
@@ -160,19 +160,19 @@ static void test_adapt_cap_grows_when_full(void **state)
     assert_int_equal(a.cap, 3);
     /* growing back to the refused level takes a long run and seconds */
     for (int i = 0; i < 3 * 32 - 1; i++)
-        mer_adapt_success(&a, t + 2, t + 1, 3, true, false);
+        mer_adapt_success(&a, t + 2, t + 1, 3, 3, true, false);
     assert_int_equal(a.cap, 3);
-    mer_adapt_success(&a, t + 2, t + 1, 3, true, false);
+    mer_adapt_success(&a, t + 2, t + 1, 3, 3, true, false);
     assert_int_equal(a.cap, 3); /* the run is there, the seconds are not */
-    mer_adapt_success(&a, t + 20000, t + 19900, 3, true, false);
+    mer_adapt_success(&a, t + 20000, t + 19900, 3, 3, true, false);
     assert_int_equal(a.cap, 4);
     /* 4 works now: from there, +1 per round of `cap` successes, up to the ceiling */
-    mer_adapt_success(&a, t + 20001, t + 20000, 4, true, false);
+    mer_adapt_success(&a, t + 20001, t + 20000, 4, 4, true, false);
     for (int i = 0; i < 3; i++)
-        mer_adapt_success(&a, t + 20001, t + 20000, 4, true, false);
+        mer_adapt_success(&a, t + 20001, t + 20000, 4, 4, true, false);
     assert_int_equal(a.cap, 5);
     for (int i = 0; i < 100; i++)
-        mer_adapt_success(&a, t + 20002, t + 20001, 5, true, false);
+        mer_adapt_success(&a, t + 20002, t + 20001, 5, 5, true, false);
     assert_int_equal(a.cap, 6);
 }
 
@@ -185,7 +185,7 @@ static void test_adapt_refusal_tracks_in_flight(void **state)
     for (int i = 0; i < 8; i++)
         mer_adapt_sent(&a, 0);
     for (int k = 1; k <= 4; k++)
-        mer_adapt_success(&a, 100, 0, k, k == 8, false);
+        mer_adapt_success(&a, 100, 0, k, k, k == 8, false);
     assert_int_equal(mer_adapt_refused(&a, 101, 0, 8), MER_ADAPT_CAP);
     assert_int_equal(a.cap, 7);
     assert_true(a.rate == 0);
@@ -210,7 +210,7 @@ static void test_adapt_measures_rate(void **state)
     /* 40 requests over one second with 1 in flight each time */
     for (int i = 0; i < 40; i++) {
         mer_adapt_sent(&a, i * 25.0);
-        mer_adapt_success(&a, i * 25.0 + 5, i * 25.0, 1, false, false);
+        mer_adapt_success(&a, i * 25.0 + 5, i * 25.0, 1, 1, false, false);
     }
     mer_adapt_sent(&a, 1000);
     assert_int_equal(mer_adapt_refused(&a, 1001, 1000, 1), MER_ADAPT_RATE);
@@ -224,9 +224,9 @@ static void test_adapt_measures_rate(void **state)
     assert_true(a.rate > 13.5 && a.rate < 15.0);
     /* growth: additive after a measurement, only while waiting on the rate */
     double r = a.rate;
-    mer_adapt_success(&a, 3600, 3500, 1, false, false);
+    mer_adapt_success(&a, 3600, 3500, 1, 1, false, false);
     assert_true(a.rate == r);
-    mer_adapt_success(&a, 3600, 3500, 1, false, true);
+    mer_adapt_success(&a, 3600, 3500, 1, 1, false, true);
     assert_true(a.rate > r && a.rate < r * 1.1);
     /* never below the floor */
     for (int i = 0; i < 50; i++) {
@@ -280,7 +280,7 @@ static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int c
                 server_in--;
                 delivered++;
                 if (adaptive)
-                    mer_adapt_success(&a, t, q.sent, q.k, q.k >= a.cap, t - waited < 1000);
+                    mer_adapt_success(&a, t, q.sent, q.k, in_flight + 1, q.k >= a.cap, t - waited < 1000);
             } else {
                 left++;
                 if (adaptive)

@@ -334,7 +334,7 @@ static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
     /* Any answer that is not a refusal says the server took the request. */
     if (l->adaptive && (v == MER_V_OK || v == MER_V_NOT_MODIFIED || v == MER_V_EMPTY)) {
         double before = l->adapt.rate;
-        mer_adapt_success(&l->adapt, now, e->t_start_ms, e->inflight_at_send, e->cap_full,
+        mer_adapt_success(&l->adapt, now, e->t_start_ms, e->inflight_at_send, l->in_flight, e->cap_full,
                           now - l->rate_waited_ms < 1000.0);
         if (l->adapt.rate != before)
             mer_loader_net_sync_bucket(l, now);

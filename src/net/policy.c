@@ -153,7 +153,7 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms)
 #define ADAPT_RATE_FLOOR 0.2    /* requests/s: never stop asking altogether */
 #define ADAPT_RATE_TOP 10000.0  /* beyond this without a ceiling: no limit at all */
 #define ADAPT_MEASURE_MIN_MS 400.0
-#define ADAPT_MEASURE_MAX_MS 3000.0 /* older anchors no longer say the budget was empty */
+#define ADAPT_MEASURE_MAX_MS 3000.0 /* an older anchor: measure over the last 3 s of sends */
 #define ADAPT_MEASURE_MIN_N 4
 #define ADAPT_MARGIN 0.95       /* just under the measured rate: the server's bucket refills */
 #define ADAPT_STEP_MS 500.0     /* at most one rate increase per step */
@@ -226,6 +226,25 @@ double mer_adapt_send_rate(const mer_adapt *a, double now_ms)
     return (double)k * 1000.0 / span;
 }
 
+/* Sends in the last window_ms (as far back as the ring goes); *span gets the
+ * time they cover. After a long quiet spell, what was sent (and not refused)
+ * lately is what the server took: a refusal now says it was just too much. */
+static int sends_within(const mer_adapt *a, double now_ms, double window_ms, double *span)
+{
+    unsigned n = a->n_sends < MER_ADAPT_SENDS ? a->n_sends : MER_ADAPT_SENDS;
+    int k = 0;
+    double oldest = now_ms;
+    for (unsigned i = 1; i <= n; i++) {
+        double t = a->sends[(a->n_sends - i) % MER_ADAPT_SENDS];
+        if (t < now_ms - window_ms)
+            break;
+        k++;
+        oldest = t;
+    }
+    *span = k == MER_ADAPT_SENDS ? now_ms - oldest : window_ms;
+    return k;
+}
+
 static void roll_epoch(mer_adapt *a, double now_ms)
 {
     if (now_ms - a->epoch_ms < ADAPT_EPOCH_MS)
@@ -235,14 +254,19 @@ static void roll_epoch(mer_adapt *a, double now_ms)
     a->epoch_ms = now_ms;
 }
 
-void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, bool cap_full,
-                       bool rate_waited)
+void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, int inflight_now,
+                       bool cap_full, bool rate_waited)
 {
-    (void)sent_ms;
     roll_epoch(a, now_ms);
-    if (inflight_at_send > a->ok_inflight[0])
-        a->ok_inflight[0] = inflight_at_send;
-    if (a->cap_bad > 0 && inflight_at_send >= a->cap_bad)
+    /* What this success proves the server takes: requests sent together (a
+     * first wave) reach it in any order, and those it refused come back at
+     * once, so the number still in flight as it completes bounds the level. */
+    int level = inflight_now < inflight_at_send ? inflight_now : inflight_at_send;
+    if (level > a->ok_inflight[0])
+        a->ok_inflight[0] = level;
+    /* A success sent before the last decrease answers for the old limits. */
+    bool fresh = a->anchor_ms < 0 || sent_ms >= a->anchor_ms;
+    if (fresh && a->cap_bad > 0 && level >= a->cap_bad)
         a->cap_bad = 0; /* that level works now */
     /* A level refused before costs a refusal (and maybe a Retry-After pause)
      * to try again: only after a long run and some seconds. */
@@ -250,7 +274,7 @@ void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight
     /* Until the server first refuses, +1 per success (a doubling per round,
      * as TCP's slow start); then +1 per round. */
     int run = reprobe ? ADAPT_REPROBE_RUNS * a->cap : a->decreases ? a->cap : 1;
-    if (cap_full && a->cap < a->cap_max && ++a->cap_run >= run &&
+    if (fresh && cap_full && a->cap < a->cap_max && ++a->cap_run >= run &&
         (!reprobe || now_ms - a->cap_bad_ms >= ADAPT_REPROBE_MS)) {
         a->cap++;
         a->cap_run = 0;
@@ -279,8 +303,8 @@ mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, 
     int ok_max = a->ok_inflight[0] > a->ok_inflight[1] ? a->ok_inflight[0] : a->ok_inflight[1];
     int k = inflight_at_send;
     mer_adapt_change ch;
-    if (k > 1 && ok_max > 0 && k > ok_max)
-        ch = MER_ADAPT_CAP;  /* refusals track the number in flight */
+    if (k > 1 && ok_max > 0 && k > ok_max && k >= a->cap)
+        ch = MER_ADAPT_CAP;  /* refusals track the number in flight (and it was full) */
     else if (k > 1 && ok_max == 0)
         ch = MER_ADAPT_BOTH; /* nothing to compare with yet */
     else
@@ -296,8 +320,9 @@ mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, 
     if (ch & MER_ADAPT_RATE) {
         double since = now_ms - a->anchor_ms;
         int accepted = a->sent_since - 1; /* all but this one */
-        bool valid = a->anchor_ms >= 0 && since >= ADAPT_MEASURE_MIN_MS && since <= ADAPT_MEASURE_MAX_MS &&
-                     accepted >= ADAPT_MEASURE_MIN_N;
+        if (a->anchor_ms >= 0 && since > ADAPT_MEASURE_MAX_MS)
+            accepted = sends_within(a, now_ms, ADAPT_MEASURE_MAX_MS, &since) - 1;
+        bool valid = a->anchor_ms >= 0 && since >= ADAPT_MEASURE_MIN_MS && accepted >= ADAPT_MEASURE_MIN_N;
         double r;
         if (valid) {
             r = ADAPT_MARGIN * accepted * 1000.0 / since;

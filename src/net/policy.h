@@ -70,9 +70,9 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms);
  * multiplicatively again once a long run without refusals says the server
  * changed its mind).
  *
- * Refusals that track the number in flight (more requests were in flight
- * when the refused one was sent than when any recent success was) lower the
- * cap to what got through instead. With no recent success to compare with,
+ * Refusals that track the number in flight (the cap was full when the
+ * refused request was sent, with more in flight than when any recent success
+ * was sent) lower the cap to what got through instead. With no recent success to compare with,
  * both are lowered. Only refusals of requests sent after the last decrease
  * count: earlier ones answer for the old limits (one decrease per round trip).
  *
@@ -117,10 +117,11 @@ void mer_adapt_set_max(mer_adapt *a, int cap_max, double rate_max);
 /* A request left at now_ms. */
 void mer_adapt_sent(mer_adapt *a, double now_ms);
 /* A request sent at sent_ms with inflight_at_send requests in flight (itself
- * included) got a non-refused answer. cap_full: the cap was reached when it
- * was sent; rate_waited: the loader has lately been waiting for the rate. */
-void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, bool cap_full,
-                       bool rate_waited);
+ * included) got a non-refused answer with inflight_now in flight (itself
+ * included). cap_full: the cap was reached when it was sent; rate_waited:
+ * the loader has lately been waiting for the rate. */
+void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, int inflight_now,
+                       bool cap_full, bool rate_waited);
 /* A 429 or 503 for a request sent at sent_ms with inflight_at_send in flight. */
 mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send);
 /* The token bucket size for the current rate: the configured burst while the
