@@ -17,6 +17,7 @@
 typedef enum {
     MER_SOURCE_URL = 0,     /* tiles over http(s) from a URL template */
     MER_SOURCE_MBTILES = 1, /* read-only tiles from a local .mbtiles file (url holds the path) */
+    MER_SOURCE_WORLD = 2,   /* the built-in world map, rendered locally (no network, no file cache) */
 } mer_source_kind;
 
 typedef struct mer_source {
@@ -34,6 +35,9 @@ typedef struct mer_source {
     int burst;          /* token bucket size */
     bool allow_bulk;    /* whether prefetch/bulk download is allowed by the provider's policy */
     bool is_demo;       /* the local meridian-tilesim */
+    bool preset;        /* a built-in preset (set by mer_source_lookup): its disk
+                         * cache is named by id alone, whatever its URL (demo's
+                         * port changes every run) */
 } mer_source;
 
 /* Checks a URL template. Returns true if valid; else writes a one-line reason to err. */

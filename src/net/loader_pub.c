@@ -42,6 +42,8 @@ void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, m
         l->st.tiles_failed++;
     else if (st == MER_TILE_NOT_CACHED)
         l->st.tiles_not_cached++;
+    else if (st == MER_TILE_NO_DATA)
+        l->st.tiles_no_data++;
     if (st == MER_TILE_FAILED)
         MER_LOGI(TAG, "tile %d/%d/%d failed: %s", e->id.z, e->id.x, e->id.y, r.reason);
     l->pub_dirty = true;
@@ -92,9 +94,29 @@ bool mer_loader_submit(mer_loader *l, mer_sched_entry *e, uint8_t *data, size_t 
     return true;
 }
 
+/* The built-in world map: a render job on the decode workers, never the
+ * network or the disk. */
+void mer_loader_submit_render(mer_loader *l, mer_sched_entry *e)
+{
+    dec_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_LOCAL, 0, "MEM", "out of memory");
+        return;
+    }
+    fill_result(l, e, &c->r, MER_ORIGIN_LOCAL, 0);
+    c->serial = e->serial;
+    e->state = MER_TS_DECODING;
+    l->pub_dirty = true;
+    mer_decode_pool_submit_render(l->pool, l->world, e->id, l->cfg.source.tile_px, c);
+}
+
 /* A new wanted tile: answer from the disk cache when it can. */
 void mer_loader_tile_added(mer_loader *l, mer_sched_entry *e)
 {
+    if (l->world) {
+        mer_loader_submit_render(l, e);
+        return;
+    }
     bool online = l->multi != NULL;
     mer_cache_entry ce;
     memset(&ce, 0, sizeof ce);
@@ -104,7 +126,11 @@ void mer_loader_tile_added(mer_loader *l, mer_sched_entry *e)
             l->st.cache_errors++;
         if (l->cache)
             l->st.cache_misses++;
-        if (!online)
+        /* An MBTiles file is the whole source: a tile it lacks does not
+         * exist (unless the file could not be read), rather than "missing". */
+        if (!online && l->cfg.source.kind == MER_SOURCE_MBTILES && cr == MER_CACHE_MISS && l->cache)
+            mer_loader_deliver(l, e, MER_TILE_NO_DATA, MER_ORIGIN_DISK, 0, "ND", "not in the MBTiles file");
+        else if (!online)
             mer_loader_deliver(l, e, MER_TILE_NOT_CACHED, MER_ORIGIN_DISK, 0, "NC", "not in the cache");
         return; /* stays QUEUED for the network */
     }
@@ -212,8 +238,9 @@ static void on_decode_failed(mer_loader *l, mer_sched_entry *e, const done_note 
         return;
     }
     snprintf(reason, sizeof reason, "%s", d->reason);
-    mer_loader_deliver(l, e, MER_TILE_FAILED, network ? MER_ORIGIN_NETWORK : MER_ORIGIN_DISK,
-                       e->last_status, too_large ? "DIM" : "IMG", reason);
+    mer_tile_origin o = l->world ? MER_ORIGIN_LOCAL : network ? MER_ORIGIN_NETWORK : MER_ORIGIN_DISK;
+    mer_loader_deliver(l, e, MER_TILE_FAILED, o, e->last_status,
+                       l->world ? "MAP" : too_large ? "DIM" : "IMG", reason);
 }
 
 void mer_loader_drain_done(mer_loader *l, double now)
