@@ -156,7 +156,7 @@ static void test_adapt_cap_grows_when_full(void **state)
     assert_int_equal(a.cap, 4);
     /* a refusal at 4 in flight (3 is the most that succeeded): cap 3 */
     mer_adapt_sent(&a, t);
-    assert_int_equal(mer_adapt_refused(&a, t + 1, t, 4), MER_ADAPT_CAP);
+    assert_int_equal(mer_adapt_refused(&a, t + 1, t, 4, 3), MER_ADAPT_CAP);
     assert_int_equal(a.cap, 3);
     /* growing back to the refused level takes a long run and seconds */
     for (int i = 0; i < 3 * 32 - 1; i++)
@@ -186,17 +186,36 @@ static void test_adapt_refusal_tracks_in_flight(void **state)
         mer_adapt_sent(&a, 0);
     for (int k = 1; k <= 4; k++)
         mer_adapt_success(&a, 100, 0, k, k, k == 8, false);
-    assert_int_equal(mer_adapt_refused(&a, 101, 0, 8), MER_ADAPT_CAP);
+    assert_int_equal(mer_adapt_refused(&a, 101, 0, 8, 7), MER_ADAPT_CAP);
     assert_int_equal(a.cap, 7);
     assert_true(a.rate == 0);
     /* one decrease per round: a refusal sent before it is old news */
-    assert_int_equal(mer_adapt_refused(&a, 102, 50, 7), MER_ADAPT_NONE);
+    assert_int_equal(mer_adapt_refused(&a, 102, 50, 7, 7), MER_ADAPT_NONE);
     assert_int_equal(a.cap, 7);
     /* a refusal at a level that succeeded before is about the rate */
     mer_adapt_sent(&a, 200);
-    assert_int_equal(mer_adapt_refused(&a, 201, 200, 3), MER_ADAPT_RATE);
+    assert_int_equal(mer_adapt_refused(&a, 201, 200, 3, 2), MER_ADAPT_RATE);
     assert_true(a.rate > 0);
     assert_int_equal(a.cap, 7);
+}
+
+/* A first wave of 6 meets a server that takes 3 at once, in any order: the
+ * refusals come back together, and the cap ends at what is still in flight. */
+static void test_adapt_first_wave_any_order(void **state)
+{
+    (void)state;
+    mer_adapt a;
+    mer_adapt_init(&a, 6, 16, 0);
+    for (int i = 0; i < 6; i++)
+        mer_adapt_sent(&a, 0);
+    assert_int_equal(mer_adapt_refused(&a, 1, 0, 6, 5), MER_ADAPT_BOTH);
+    assert_int_equal(a.cap, 5);
+    assert_int_equal(mer_adapt_refused(&a, 1, 0, 2, 4), MER_ADAPT_NONE);
+    assert_int_equal(mer_adapt_refused(&a, 1, 0, 4, 3), MER_ADAPT_NONE);
+    assert_int_equal(a.cap, 3);
+    /* later refusals of that wave do not lower it further */
+    assert_int_equal(mer_adapt_refused(&a, 50, 0, 5, 2), MER_ADAPT_NONE);
+    assert_int_equal(a.cap, 3);
 }
 
 /* The first refusal halves what was really sent; the next one, some time
@@ -213,13 +232,13 @@ static void test_adapt_measures_rate(void **state)
         mer_adapt_success(&a, i * 25.0 + 5, i * 25.0, 1, 1, false, false);
     }
     mer_adapt_sent(&a, 1000);
-    assert_int_equal(mer_adapt_refused(&a, 1001, 1000, 1), MER_ADAPT_RATE);
+    assert_int_equal(mer_adapt_refused(&a, 1001, 1000, 1, 0), MER_ADAPT_RATE);
     assert_true(fabs(a.rate - 20.0) < 2.5); /* half of ~40/s */
     assert_false(a.measured);
     /* 2 s later, 31 sent since (30 accepted): 15/s, less a margin */
     for (int i = 1; i <= 31; i++)
         mer_adapt_sent(&a, 1001 + i * 64.0);
-    assert_int_equal(mer_adapt_refused(&a, 3001, 2985, 1), MER_ADAPT_RATE);
+    assert_int_equal(mer_adapt_refused(&a, 3001, 2985, 1, 0), MER_ADAPT_RATE);
     assert_true(a.measured);
     assert_true(a.rate > 13.5 && a.rate < 15.0);
     /* growth: additive after a measurement, only while waiting on the rate */
@@ -231,7 +250,7 @@ static void test_adapt_measures_rate(void **state)
     /* never below the floor */
     for (int i = 0; i < 50; i++) {
         mer_adapt_sent(&a, 4000 + i * 10.0);
-        mer_adapt_refused(&a, 4000 + i * 10.0 + 1, 4000 + i * 10.0, 1);
+        mer_adapt_refused(&a, 4000 + i * 10.0 + 1, 4000 + i * 10.0, 1, 0);
     }
     assert_true(a.rate >= 0.2);
 }
@@ -284,7 +303,7 @@ static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int c
             } else {
                 left++;
                 if (adaptive)
-                    mer_adapt_refused(&a, t, q.sent, q.k);
+                    mer_adapt_refused(&a, t, q.sent, q.k, in_flight);
                 if (sv->retry_after)
                     paused = t + 1000;
             }
@@ -483,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_adapt_start_and_ceilings),
         cmocka_unit_test(test_adapt_cap_grows_when_full),
         cmocka_unit_test(test_adapt_refusal_tracks_in_flight),
+        cmocka_unit_test(test_adapt_first_wave_any_order),
         cmocka_unit_test(test_adapt_measures_rate),
         cmocka_unit_test(test_adapt_simulated_limiters),
         cmocka_unit_test(test_sched_order),

@@ -295,10 +295,19 @@ void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight
     a->step_ms = now_ms;
 }
 
-mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send)
+mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send,
+                                   int inflight_now)
 {
-    if (a->anchor_ms >= 0 && sent_ms < a->anchor_ms)
-        return MER_ADAPT_NONE; /* sent under the old limits */
+    if (a->anchor_ms >= 0 && sent_ms < a->anchor_ms) {
+        /* Sent under the old limits. But refusals that come back together
+         * with the one that just lowered the cap count what the server took
+         * at once (a first wave meets the server in any order): the cap is at
+         * most what is still in flight. */
+        if ((a->last_change & MER_ADAPT_CAP) && now_ms - a->anchor_ms <= 1.0 && inflight_now >= 1 &&
+            inflight_now < a->cap)
+            a->cap = inflight_now;
+        return MER_ADAPT_NONE;
+    }
     roll_epoch(a, now_ms);
     int ok_max = a->ok_inflight[0] > a->ok_inflight[1] ? a->ok_inflight[0] : a->ok_inflight[1];
     int k = inflight_at_send;
@@ -310,7 +319,9 @@ mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, 
     else
         ch = MER_ADAPT_RATE;
     if (ch & MER_ADAPT_CAP) {
-        int c = k - 1 >= 1 ? k - 1 : 1;
+        int c = k - 1 < inflight_now ? k - 1 : inflight_now;
+        if (c < 1)
+            c = 1;
         if (c < a->cap)
             a->cap = c;
         a->cap_run = 0;
@@ -344,6 +355,7 @@ mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, 
     a->anchor_ms = now_ms;
     a->sent_since = 0;
     a->decreases++;
+    a->last_change = ch;
     return ch;
 }
 

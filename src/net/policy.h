@@ -71,8 +71,9 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms);
  * changed its mind).
  *
  * Refusals that track the number in flight (the cap was full when the
- * refused request was sent, with more in flight than when any recent success
- * was sent) lower the cap to what got through instead. With no recent success to compare with,
+ * refused request was sent, with more in flight than any recent success
+ * proved the server takes) lower the cap to what got through instead (what
+ * is still in flight as the refusals of one round come back). With no recent success to compare with,
  * both are lowered. Only refusals of requests sent after the last decrease
  * count: earlier ones answer for the old limits (one decrease per round trip).
  *
@@ -98,6 +99,7 @@ typedef struct mer_adapt {
     unsigned n_sends;
     double first_send_ms;  /* < 0: nothing sent yet */
     uint64_t decreases;    /* refusals that lowered a limit */
+    int last_change;       /* mer_adapt_change of the last decrease */
 } mer_adapt;
 
 /* What a refusal changed. */
@@ -122,8 +124,10 @@ void mer_adapt_sent(mer_adapt *a, double now_ms);
  * the loader has lately been waiting for the rate. */
 void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, int inflight_now,
                        bool cap_full, bool rate_waited);
-/* A 429 or 503 for a request sent at sent_ms with inflight_at_send in flight. */
-mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send);
+/* A 429 or 503 for a request sent at sent_ms with inflight_at_send in flight;
+ * inflight_now: requests still in flight besides this one. */
+mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send,
+                                   int inflight_now);
 /* The token bucket size for the current rate: the configured burst while the
  * rate sits at its ceiling, else a tenth of a second's worth (at least 1), so
  * a discovered rate is never spent in a lump on a server whose own bucket may
