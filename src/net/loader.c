@@ -276,6 +276,7 @@ static void *loader_main(void *arg)
     }
     if (l->multi)
         mer_loader_net_cancel_all(l);
+    mer_loader_drain_final(l);
     mer_cache_close(l->cache);
     l->cache = NULL;
     return NULL;

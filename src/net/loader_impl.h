@@ -25,6 +25,7 @@
 /* A decode worker's verdict, sent back to the loader thread. */
 typedef struct done_note {
     uint64_t serial;
+    mer_tile_id id;  /* to forget a bad body even when the entry is gone */
     bool ok;
     bool stale_copy; /* the stale copy of a tile being revalidated */
     char reason[96];
@@ -136,6 +137,7 @@ bool mer_loader_submit(mer_loader *l, mer_sched_entry *e, uint8_t *data, size_t 
 void mer_loader_submit_render(mer_loader *l, mer_sched_entry *e);
 void mer_loader_decode_done(void *ud, void *ctx, uint8_t *rgba, int w, int h, const char *reason);
 void mer_loader_drain_done(mer_loader *l, double now);
+void mer_loader_drain_final(mer_loader *l); /* shutdown: only forgets bad bodies */
 bool mer_loader_publish(mer_loader *l, double now);
 void mer_loader_cache_tick(mer_loader *l, double now, bool idle);
 

@@ -174,6 +174,7 @@ static void post_note(mer_loader *l, const dec_ctx *c, bool ok, const char *reas
     if (l->done_n < l->done_cap) {
         done_note *d = &l->done[l->done_n++];
         d->serial = c->serial;
+        d->id = c->r.id;
         d->ok = ok;
         d->stale_copy = c->stale_copy;
         snprintf(d->reason, sizeof d->reason, "%s", reason ? reason : "");
@@ -254,8 +255,15 @@ void mer_loader_drain_done(mer_loader *l, double now)
     pthread_mutex_unlock(&l->done_lock);
     for (size_t i = 0; i < n; i++) {
         mer_sched_entry *e = find_serial(l, notes[i].serial);
-        if (!e)
-            continue; /* no longer wanted */
+        if (!e) {
+            /* No longer wanted, but a body that did not decode must still
+             * leave the cache (it was stored before decoding), unless a new
+             * entry for the tile now owns what is cached. */
+            if (!notes[i].ok && !notes[i].stale_copy && l->cache && !mer_sched_find(l->sched, notes[i].id) &&
+                mer_cache_forget(l->cache, notes[i].id))
+                l->cache_dirty = true;
+            continue;
+        }
         l->pub_dirty = true;
         if (notes[i].ok) {
             if (!notes[i].stale_copy && e->state == MER_TS_DECODING) {
@@ -266,6 +274,24 @@ void mer_loader_drain_done(mer_loader *l, double now)
             on_decode_failed(l, e, &notes[i], now);
         }
     }
+    free(notes);
+}
+
+/* At shutdown, after the last turn of the loop: bodies that failed to decode
+ * leave the cache even though nobody will hear about the tile any more. Jobs
+ * the pool never ran ("shutting down") post their notes after this and are
+ * not failures of the body. */
+void mer_loader_drain_final(mer_loader *l)
+{
+    pthread_mutex_lock(&l->done_lock);
+    done_note *notes = l->done;
+    size_t n = l->done_n;
+    l->done = NULL;
+    l->done_n = l->done_cap = 0;
+    pthread_mutex_unlock(&l->done_lock);
+    for (size_t i = 0; i < n; i++)
+        if (!notes[i].ok && !notes[i].stale_copy && l->cache)
+            mer_cache_forget(l->cache, notes[i].id);
     free(notes);
 }
 
