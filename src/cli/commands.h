@@ -4,6 +4,10 @@
 #ifndef MER_COMMANDS_H
 #define MER_COMMANDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "core/options.h"
 
 /* Reads the config file (unless --no-config) into o before argv is parsed,
@@ -23,6 +27,14 @@ struct mer_area;
 int mer_area_command_args(int argc, char **argv, mer_options *o, struct mer_area *area,
                           int (*set)(void *ud, const char *name, const char *value, char *err, size_t errlen),
                           bool (*flag)(const char *name), void *ud, char *err, size_t errlen);
+
+/* Shared by prefetch and export (prefetch.c): the --max-tiles guard, the
+ * progress bar on stderr ("\r[####   ] done/total pct tiles/s") and its clock. */
+#define MER_CLI_DEFAULT_MAX_TILES 100000
+#define MER_CLI_LIMIT_MAX_TILES 5000000
+bool mer_cli_max_tiles(const char *value, int *out, char *err, size_t errlen);
+void mer_cli_progress(uint64_t done, uint64_t total, double t0, bool final);
+double mer_cli_mono_s(void);
 
 #define MER_COMMAND_TABLE {"fetch", mer_cmd_fetch}, {"prefetch", mer_cmd_prefetch}, \
     {"export", mer_cmd_export}, {NULL, NULL},

@@ -106,6 +106,9 @@ void mer_app_quit(mer_app *a, int code);
 void mer_app_home(mer_app *a);
 void mer_app_stop_motion(mer_app *a);
 bool mer_app_idle(mer_app *a);
+/* Reads the window and drawable sizes and the display scale (MERIDIAN_SCALE
+ * forces one) and resizes the camera. */
+void mer_app_update_sizes(mer_app *a);
 
 /* input.c */
 void mer_input_event(mer_app *a, const SDL_Event *ev);

@@ -6,6 +6,7 @@
 #define MER_TEST_RUN_RSS_H
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,15 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char **environ;
 
 /* args: NULL-terminated, without argv[0]. Returns the exit status, 128 + the
- * signal when killed, -1 when it could not start. *max_rss_kb may be NULL. */
-static inline int mer_test_run_meridian(const char *const *args, const char *out_path, long *max_rss_kb)
+ * signal when killed, -1 when it could not start. *max_rss_kb may be NULL.
+ * timeout_s > 0: the child is killed (SIGKILL, status 137) when it runs longer. */
+static inline int mer_test_run_meridian_for(const char *const *args, const char *out_path, long *max_rss_kb,
+                                            double timeout_s)
 {
     char exe[1024];
     snprintf(exe, sizeof exe, "%s/meridian", getenv("MER_BUILD_DIR") ? getenv("MER_BUILD_DIR") : ".");
@@ -38,11 +42,27 @@ static inline int mer_test_run_meridian(const char *const *args, const char *out
         return -1;
     int st = 0;
     struct rusage ru;
-    if (wait4(pid, &st, 0, &ru) != pid)
+    pid_t got;
+    long waited_ms = 0;
+    while ((got = wait4(pid, &st, timeout_s > 0 ? WNOHANG : 0, &ru)) == 0) {
+        if (waited_ms > (long)(timeout_s * 1000)) {
+            kill(pid, SIGKILL);
+            timeout_s = 0; /* now wait for it to go */
+            continue;
+        }
+        usleep(10000);
+        waited_ms += 10;
+    }
+    if (got != pid)
         return -1;
     if (max_rss_kb)
         *max_rss_kb = ru.ru_maxrss;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+static inline int mer_test_run_meridian(const char *const *args, const char *out_path, long *max_rss_kb)
+{
+    return mer_test_run_meridian_for(args, out_path, max_rss_kb, 0);
 }
 
 /* The whole file as a NUL-terminated malloc'ed string (NULL if unreadable). */
