@@ -119,8 +119,6 @@ typedef struct mer_cache_totals {
 } mer_cache_totals;
 bool mer_cache_get_totals(mer_cache *c, mer_cache_totals *out);
 
-/* The database file behind c. */
-const char *mer_cache_path(const mer_cache *c);
 /* The file mer_cache_open uses for src under dir: DIR/<id>-<hash of url>.mbtiles. */
 bool mer_cache_file_path(const char *dir, const mer_source *src, char *buf, size_t len);
 /* $XDG_CACHE_HOME/meridian, else $HOME/.cache/meridian. False if neither is set. */

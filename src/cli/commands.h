@@ -24,6 +24,12 @@ int mer_area_command_args(int argc, char **argv, mer_options *o, struct mer_area
                           int (*set)(void *ud, const char *name, const char *value, char *err, size_t errlen),
                           bool (*flag)(const char *name), void *ud, char *err, size_t errlen);
 
+/* The options prefetch and export share: --verbose, --config / --no-config
+ * (already read), and the viewer options named in pass (NULL-terminated),
+ * set into o. 0 if taken; 2 on a bad value or an unknown option (err). */
+int mer_area_common_option(mer_options *o, const char *name, const char *value, const char *const *pass, char *err,
+                           size_t errlen);
+
 #define MER_COMMAND_TABLE {"fetch", mer_cmd_fetch}, {"prefetch", mer_cmd_prefetch}, \
     {"export", mer_cmd_export}, {NULL, NULL},
 

@@ -57,16 +57,9 @@ static int ex_set(void *ud, const char *name, const char *value, char *err, size
             return 2;
         }
         snprintf(a->out, sizeof a->out, "%s", value);
-    } else if (strcmp(name, "verbose") == 0) {
-        a->o.verbose++;
-    } else if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0) {
-        ; /* read by mer_options_load_config */
-    } else if (strcmp(name, "source") == 0 || strcmp(name, "cache-dir") == 0) {
-        if (mer_options_set(&a->o, name, value, err, errlen) != MER_OPT_OK)
-            return 2;
     } else {
-        snprintf(err, errlen, "unknown option --%s", name);
-        return 2;
+        static const char *const pass[] = {"source", "cache-dir", NULL};
+        return mer_area_common_option(&a->o, name, value, pass, err, errlen);
     }
     return 0;
 }

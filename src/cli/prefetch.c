@@ -29,6 +29,7 @@
 #include "cli/commands.h"
 #include "cli/configs.h"
 #include "core/area.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "net/loader.h"
 
@@ -64,13 +65,6 @@ static void on_sigint(int sig)
     g_interrupted = 1;
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -97,34 +91,39 @@ static int set_option(pf_args *a, const char *name, const char *value, char *err
     if (r != 0)
         return r < 0 ? 2 : 0;
     if (strcmp(name, "max-tiles") == 0) {
-        char *end;
-        long v = value ? strtol(value, &end, 10) : 0;
-        if (!value || *end || v < 1 || v > LIMIT_MAX_TILES) {
+        if (!mer_parse_int(value, 1, LIMIT_MAX_TILES, &a->max_tiles)) {
             snprintf(err, errlen, "--max-tiles: expected a number from 1 to %d, got '%s'", LIMIT_MAX_TILES,
                      value ? value : "");
             return 2;
         }
-        a->max_tiles = (int)v;
         return 0;
     }
     if (strcmp(name, "dry-run") == 0)
         a->dry_run = true;
     else if (strcmp(name, "quiet") == 0)
         a->quiet = true;
-    else if (strcmp(name, "verbose") == 0)
-        a->o.verbose++;
-    else if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0)
-        ; /* read by mer_options_load_config */
-    else if (strcmp(name, "source") == 0 || strcmp(name, "cache-dir") == 0 || strcmp(name, "cache-size") == 0 ||
-             strcmp(name, "max-concurrent") == 0 || strcmp(name, "rate") == 0 || strcmp(name, "burst") == 0 ||
-             strcmp(name, "user-agent") == 0) {
-        if (mer_options_set(&a->o, name, value, err, errlen) != MER_OPT_OK)
-            return 2;
-    } else {
-        snprintf(err, errlen, "unknown option --%s", name);
-        return 2;
+    else {
+        static const char *const pass[] = {"source", "cache-dir", "cache-size", "max-concurrent", "rate", "burst",
+                                           "user-agent", NULL};
+        return mer_area_common_option(&a->o, name, value, pass, err, errlen);
     }
     return 0;
+}
+
+int mer_area_common_option(mer_options *o, const char *name, const char *value, const char *const *pass, char *err,
+                           size_t errlen)
+{
+    if (strcmp(name, "verbose") == 0) {
+        o->verbose++;
+        return 0;
+    }
+    if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0)
+        return 0; /* read by mer_options_load_config */
+    for (size_t i = 0; pass[i]; i++)
+        if (strcmp(name, pass[i]) == 0)
+            return mer_options_set(o, name, value, err, errlen) == MER_OPT_OK ? 0 : 2;
+    snprintf(err, errlen, "unknown option --%s", name);
+    return 2;
 }
 
 /* Parses "--name value" and "--name=value" (shared with export). */
@@ -269,7 +268,7 @@ static void wait_wake(pf_wake *w, int ms)
 
 static void progress(uint64_t done, uint64_t total, double t0, bool final)
 {
-    double el = mono_s() - t0;
+    double el = mer_clock_s() - t0;
     double rate = el > 0 ? (double)done / el : 0;
     int width = 30, fill = total ? (int)((double)done / (double)total * width) : width;
     char bar[40];
@@ -371,7 +370,7 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
         return 1;
     }
     bool tty = isatty(2) && !a->quiet;
-    double t0 = mono_s(), last_bar = 0;
+    double t0 = mer_clock_s(), last_bar = 0;
     size_t next = 0;
     mer_tile_result res[64];
     while (!g_interrupted) {
@@ -391,9 +390,9 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
             take_result(&r, &res[i]);
             mer_tile_result_release(&res[i]);
         }
-        if (tty && mono_s() - last_bar > 0.1) {
+        if (tty && mer_clock_s() - last_bar > 0.1) {
             progress(r.k.done, n_fetch, t0, false);
-            last_bar = mono_s();
+            last_bar = mer_clock_s();
         }
         if (got)
             continue;
@@ -407,7 +406,7 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
         }
         wait_wake(&w, 100);
     }
-    *secs = mono_s() - t0;
+    *secs = mer_clock_s() - t0;
     if (tty)
         progress(r.k.done, n_fetch, t0, true);
     mer_loader_destroy(r.l); /* flushes the cache: everything finished is stored */
