@@ -211,7 +211,7 @@ static void test_mbtiles_layout(void **state)
 
     char path[1200];
     cache_file(path, sizeof path);
-    assert_non_null(strstr(path, "/demo-"));
+    assert_non_null(strstr(path, "/demo.mbtiles")); /* a preset: named by its id */
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sql_int(db, "SELECT tile_row FROM tiles WHERE zoom_level=3 AND tile_column=2"), 6);
@@ -788,7 +788,11 @@ static void test_paths(void **state)
     char pa[1200], pb[1200];
     assert_true(mer_cache_file_path("/c", &a, pa, sizeof pa));
     assert_true(mer_cache_file_path("/c", &b, pb, sizeof pb));
-    assert_string_not_equal(pa, pb); /* same name, other server: other file */
+    assert_string_equal(pa, pb); /* a preset on another port (demo): the same file */
+    a.preset = b.preset = false;
+    assert_true(mer_cache_file_path("/c", &a, pa, sizeof pa));
+    assert_true(mer_cache_file_path("/c", &b, pb, sizeof pb));
+    assert_string_not_equal(pa, pb); /* a user source's name, other server: other file */
     snprintf(a.id, sizeof a.id, "../../etc/x y");
     assert_true(mer_cache_file_path("/c", &a, pa, sizeof pa));
     assert_null(strstr(pa + 3, "/")); /* no directory escapes */

@@ -363,6 +363,33 @@ static void write_source_metadata(mer_cache *c, const mer_source *src)
     mer_cache_flush(c);
 }
 
+/* Before presets were named by id, their file was <id>-<hash of url>.mbtiles
+ * (as other sources' still are): a preset with no file of its own takes that
+ * one over, with its WAL, so an upgrade keeps the user's cache. */
+static void adopt_legacy_file(const char *dir, const mer_source *src, const char *path)
+{
+    struct stat sb;
+    if (!src->preset || stat(path, &sb) == 0 || errno != ENOENT)
+        return;
+    mer_source old = *src;
+    old.preset = false;
+    char from[MER_CACHE_PATH_MAX], a[MER_CACHE_PATH_MAX + 8], b[MER_CACHE_PATH_MAX + 8];
+    if (!mer_cache_file_path(dir, &old, from, sizeof from) || stat(from, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return;
+    if (rename(from, path) != 0) {
+        MER_LOGW(TAG, "cannot rename %s to %s: %s", from, path, strerror(errno));
+        return;
+    }
+    static const char *const side[] = {"-wal", "-shm"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "%s%s", from, side[i]);
+        snprintf(b, sizeof b, "%s%s", path, side[i]);
+        if (rename(a, b) != 0 && errno != ENOENT)
+            MER_LOGW(TAG, "cannot rename %s: %s", a, strerror(errno));
+    }
+    MER_LOGI(TAG, "cache file %s is now %s", from, path);
+}
+
 mer_cache *mer_cache_open(const char *dir, const mer_source *src, size_t max_bytes, char *err,
                           size_t errlen)
 {
@@ -375,6 +402,7 @@ mer_cache *mer_cache_open(const char *dir, const mer_source *src, size_t max_byt
         set_errf(err, errlen, "cannot create cache directory %s: %s", dir, strerror(errno));
         return NULL;
     }
+    adopt_legacy_file(dir, src, path);
     mer_cache *c = cache_new(path);
     if (!c) {
         set_errf(err, errlen, "out of memory%s%s", "", "");
@@ -514,9 +542,16 @@ bool mer_cache_file_path(const char *dir, const mer_source *src, char *buf, size
     id[n] = '\0';
     if (!n)
         snprintf(id, sizeof id, "source");
-    /* The URL's hash keeps two sources with one name (e.g. "custom") apart. */
-    uint32_t h = (uint32_t)(fnv1a(src->url) >> 32);
-    int w = snprintf(buf, len, "%s/%s-%08x.mbtiles", dir, id, h);
+    /* A preset is what its name says, wherever it is served from (demo's
+     * port changes every run). Other sources add the URL's hash, which keeps
+     * two sources with one name (e.g. "custom") apart. */
+    int w;
+    if (src->preset) {
+        w = snprintf(buf, len, "%s/%s.mbtiles", dir, id);
+    } else {
+        uint32_t h = (uint32_t)(fnv1a(src->url) >> 32);
+        w = snprintf(buf, len, "%s/%s-%08x.mbtiles", dir, id, h);
+    }
     return w > 0 && (size_t)w < len && (size_t)w < MER_CACHE_PATH_MAX - 64;
 }
 

@@ -152,6 +152,7 @@ bool mer_source_lookup(const char *name, mer_source *out)
     for (size_t i = 0; i < N_PRESETS; i++)
         if (strcmp(g_presets[i].id, name) == 0) {
             *out = g_presets[i];
+            out->preset = true;
             return true;
         }
     return false;

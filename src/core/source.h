@@ -34,6 +34,9 @@ typedef struct mer_source {
     int burst;          /* token bucket size */
     bool allow_bulk;    /* whether prefetch/bulk download is allowed by the provider's policy */
     bool is_demo;       /* the local meridian-tilesim */
+    bool preset;        /* a built-in preset (set by mer_source_lookup): its disk
+                         * cache is named by id alone, whatever its URL (demo's
+                         * port changes every run) */
 } mer_source;
 
 /* Checks a URL template. Returns true if valid; else writes a one-line reason to err. */

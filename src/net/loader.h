@@ -100,7 +100,7 @@ typedef struct mer_tile_state_info {
     double elapsed_ms;   /* IN_FLIGHT: since the request started */
     double wait_ms;      /* RETRY_WAIT/PAUSED: until the next attempt */
     int last_status;     /* last HTTP status, 0 if none */
-    char code[8];        /* FAILED: short code, e.g. "404", "TMO", "IMG", "BIG" */
+    char code[8];        /* FAILED: short code, e.g. "404", "TMO", "IMG", "BIG", "DIM" */
 } mer_tile_state_info;
 
 #define MER_LAT_SAMPLES 256

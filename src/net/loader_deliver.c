@@ -198,7 +198,10 @@ static void on_decode_failed(mer_loader *l, mer_sched_entry *e, const done_note 
     if (l->cache && mer_cache_forget(l->cache, e->id))
         l->cache_dirty = true;
     e->attempts++;
-    if (network && l->multi && e->attempts < l->cfg.max_tries) {
+    /* A header declaring a huge image is deliberate, not a one-off: asking
+     * again would only fetch the same bomb. */
+    bool too_large = mer_decode_too_large(d->reason);
+    if (network && l->multi && e->attempts < l->cfg.max_tries && !too_large) {
         /* A corrupt or cut body may be a one-off: ask again, after a pause. */
         e->state = MER_TS_RETRY_WAIT;
         e->t_ready_ms = now + MER_BACKOFF_BASE_MS * e->attempts;
@@ -210,7 +213,7 @@ static void on_decode_failed(mer_loader *l, mer_sched_entry *e, const done_note 
     }
     snprintf(reason, sizeof reason, "%s", d->reason);
     mer_loader_deliver(l, e, MER_TILE_FAILED, network ? MER_ORIGIN_NETWORK : MER_ORIGIN_DISK,
-                       e->last_status, "IMG", reason);
+                       e->last_status, too_large ? "DIM" : "IMG", reason);
 }
 
 void mer_loader_drain_done(mer_loader *l, double now)

@@ -48,7 +48,7 @@ static const opt_def g_opts[] = {
      "send Retry-After as an HTTP date instead of seconds"},
     {"fail-rate", K_DOUBLE, F(fail_rate), 0, 1, true, "P", "probability of a 503 (with Retry-After: 1)"},
     {"faults", K_SPECIAL, X, 0, 0, true, "LIST",
-     "fault probabilities, e.g. truncated=0.05,corrupt=0.05,html200=0.01,trickle=0.01,reset=0.01,oversize=0.01"},
+     "fault probabilities, e.g. truncated=0.05,corrupt=0.05,html200=0.01,trickle=0.01,reset=0.01,oversize=0.01,bomb=0.01,badetag=0.01,dupcc=0.01"},
     {"seed", K_SPECIAL, X, 0, 0, false, "N", "seed for every random choice (default 1)"},
     {"max-age", K_INT, F(max_age), 0, 100000000, false, "S", "Cache-Control max-age in seconds (default 3600)"},
     {"log", K_STR, S(log_path), 0, 0, false, "FILE", "append one line per request to FILE"},
@@ -60,7 +60,7 @@ static const opt_def g_opts[] = {
 #define N_OPTS (sizeof g_opts / sizeof g_opts[0])
 
 static const char *const g_fault_names[TSIM_FAULT_COUNT] = {
-    "truncated", "corrupt", "html200", "trickle", "reset", "oversize",
+    "truncated", "corrupt", "html200", "trickle", "reset", "oversize", "bomb", "badetag", "dupcc",
 };
 
 const char *tsim_fault_name(tsim_fault f)
@@ -101,7 +101,7 @@ static bool parse_faults(const char *s, double out[TSIM_FAULT_COUNT], char *err,
             if (strcmp(item, g_fault_names[i]) == 0)
                 k = i;
         if (k < 0) {
-            snprintf(err, errlen, "--faults: unknown kind '%s' (truncated, corrupt, html200, trickle, reset, oversize)", item);
+            snprintf(err, errlen, "--faults: unknown kind '%s' (truncated, corrupt, html200, trickle, reset, oversize, bomb, badetag, dupcc)", item);
             return false;
         }
         if (!mer_parse_double(eq + 1, 0, 1, &f[k])) {

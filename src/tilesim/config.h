@@ -17,6 +17,9 @@ typedef enum {
     TSIM_FAULT_TRICKLE,       /* the body drips out at a few bytes per second */
     TSIM_FAULT_RESET,         /* the connection is reset (RST) without any response */
     TSIM_FAULT_OVERSIZE,      /* a 50 MB body, generated lazily */
+    TSIM_FAULT_BOMB,          /* a tiny image whose header declares 60000x60000 (tilesim/bomb.h) */
+    TSIM_FAULT_BADETAG,       /* the tile, with control characters in ETag and Last-Modified */
+    TSIM_FAULT_DUPCC,         /* the tile, "Cache-Control: no-store" then a second line with max-age */
     TSIM_FAULT_COUNT
 } tsim_fault;
 

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/hash.h"
 #include "core/tile.h"
+#include "tilesim/bomb.h"
 #include "tilesim/encode.h"
 #include "tilesim/render.h"
 #include "tilesim/tcache.h"
@@ -502,12 +503,23 @@ static bool not_modified(tsim_server *s, struct MHD_Connection *c, const char *e
     return ims && parse_http_date(ims, &t) && t >= s->last_modified;
 }
 
+/* fault: dupcc sends "no-store" on a line of its own before the usual one
+ * (RFC 9110 5.3: one list; a client that keeps only the last line caches
+ * what it must not); badetag puts control characters into the validators
+ * (libmicrohttpd refuses CR and LF, so those are tested without HTTP). */
 static void add_cache_headers(tsim_server *s, struct MHD_Response *resp, const tsim_config *cfg,
-                              const char *etag)
+                              const char *etag, tsim_fault fault)
 {
     char cc[64];
     snprintf(cc, sizeof cc, "public, max-age=%d", cfg->max_age);
+    if (fault == TSIM_FAULT_DUPCC)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cc);
+    if (fault == TSIM_FAULT_BADETAG) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, "\"x\x01X-Injected: yes\x7f\"");
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, "Sun, 06 Nov 1994 08:49:37 GMT\x1b[2J");
+        return;
+    }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, s->last_modified_str);
 }
@@ -521,11 +533,13 @@ static enum MHD_Result send_tile(tsim_server *s, req *r, struct MHD_Connection *
         struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         if (!resp)
             return MHD_NO;
-        add_cache_headers(s, resp, cfg, etag);
+        add_cache_headers(s, resp, cfg, etag, r->fault);
         return queue(r, c, 304, resp);
     }
     body *b = calloc(1, sizeof *b);
-    if (!b || !get_tile(s, tr, &b->data, &b->len)) {
+    bool got = b && (r->fault == TSIM_FAULT_BOMB ? (b->data = tsim_bomb(tr->fmt, &b->len)) != NULL
+                                                 : get_tile(s, tr, &b->data, &b->len));
+    if (!got) {
         free(b);
         return send_buf(r, c, 500, "text/plain", "500 tile rendering failed\n");
     }
@@ -549,7 +563,7 @@ static enum MHD_Result send_tile(tsim_server *s, req *r, struct MHD_Connection *
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, tsim_format_mime(tr->fmt));
-    add_cache_headers(s, resp, cfg, etag);
+    add_cache_headers(s, resp, cfg, etag, r->fault);
     return queue(r, c, 200, resp);
 }
 

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #if defined(__SANITIZE_ADDRESS__)
-#include <dlfcn.h>
 #endif
 
 #include <SDL.h>
@@ -534,22 +533,8 @@ static void write_stats(mer_app *a)
     free(lj);
 }
 
-/* LeakSanitizer reports at exit, after SDL has unloaded the GL driver, and
- * cannot name the library of leaks made inside it; keeping Mesa's modules
- * loaded lets tests/lsan.supp suppress them by library name. */
-static void keep_gl_driver_loaded(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-    static const char *const libs[] = {"libGLX_mesa.so.0", "swrast_dri.so", "libgallium_dri.so",
-                                       "/usr/lib/x86_64-linux-gnu/dri/swrast_dri.so", "libLLVM-15.so.1"};
-    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++)
-        dlopen(libs[i], RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
-#endif
-}
-
 static void teardown(mer_app *a)
 {
-    keep_gl_driver_loaded();
     /* The loader first: its threads call on_ready, which needs SDL. */
     mer_loader_destroy(a->loader);
     a->loader = NULL;

@@ -277,6 +277,7 @@ static void describe(const mer_slot_info *si, const ov_slot *o, char *out, size_
                           : strcmp(st->code, "NET") == 0 ? "network error"
                           : strcmp(st->code, "BIG") == 0 ? "body too large"
                           : strcmp(st->code, "IMG") == 0 ? "not a valid image"
+                          : strcmp(st->code, "DIM") == 0 ? "image too large"
                                                           : "HTTP error";
         snprintf(out + n, len - (size_t)n, ": %s %s", st->code, why);
     }

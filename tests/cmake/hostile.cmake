@@ -1,0 +1,10 @@
+# Hostile input (issue 12): decompression bombs, cache and header poisoning,
+# bulk-download guards, and the fuzz targets' corpora run as regression tests.
+if(TARGET meridian-tilesim)
+  mer_add_unit_test(hostile_decode LIBS tilesim_core LABELS hostile tsan)
+endif()
+if(TARGET meridian-tilesim)
+  mer_add_unit_test(hostile_fetch LIBS tilesim_core LABELS hostile TIMEOUT 180
+                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c)
+  add_dependencies(test_hostile_fetch meridian meridian-tilesim)
+endif()

@@ -1,0 +1,17 @@
+# Sources (issue 14 items 5-7): stable cache identity of presets, MBTiles "no
+# data", HiDPI (@2x, 512 px) tiles.
+mer_add_unit_test(cache_identity LABELS cache tsan TIMEOUT 240
+                  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
+                          ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c)
+if(TARGET meridian-tilesim)
+  add_dependencies(test_cache_identity meridian-tilesim)
+endif()
+# The viewer: --demo, then --demo --offline on the same cache (Xvfb).
+if(TARGET meridian_ui AND TARGET meridian-tilesim)
+  mer_add_unit_test(demo_offline TIMEOUT 400 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/viewer_driver.c
+                    ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c)
+  add_dependencies(test_demo_offline meridian meridian-tilesim)
+  set_property(TEST demo_offline APPEND PROPERTY ENVIRONMENT
+    "SDL_VIDEODRIVER=x11" "LIBGL_ALWAYS_SOFTWARE=1" "SDL_AUDIODRIVER=dummy")
+  set_property(TEST demo_offline APPEND PROPERTY LABELS gui cache)
+endif()
