@@ -525,7 +525,7 @@ static void test_xfer_write_cap(void **state)
     assert_int_equal(curl_easy_perform(x->easy), CURLE_OK);
     assert_false(x->too_big);
     assert_true(x->len > 1000 && x->len == x->received);
-    assert_non_null(strstr(x->etag, "tsim"));
+    assert_non_null(strstr(x->hdr.etag, "tsim"));
     mer_xfer_destroy(x);
 }
 

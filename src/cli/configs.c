@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cache/cache.h"
+#include "decode/world.h"
 
 bool mer_cli_cache_dir(const mer_options *o, char *out, size_t len)
 {
@@ -33,4 +34,8 @@ void mer_cli_loader_config(mer_loader_config *c, const mer_source *src, const me
         snprintf(c->user_agent, sizeof c->user_agent, "%s", o->user_agent);
     snprintf(c->cache_dir, sizeof c->cache_dir, "%s", cache_dir ? cache_dir : "");
     c->cache_max_bytes = (size_t)o->cache_size_mb << 20;
+    /* The built-in world map's data, found like the other data files. Set for
+     * every source: the viewer may start a world loader from this config. */
+    if (!mer_world_find_asset(c->world_path, sizeof c->world_path))
+        c->world_path[0] = '\0';
 }

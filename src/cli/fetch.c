@@ -84,7 +84,7 @@ static void usage(FILE *f)
         "and empty tiles transparent), written row by row while tiles arrive.\n"
         "--out - writes the PNG to stdout. Beside FILE.png goes FILE.pgw, a world\n"
         "file in EPSG:3857 (FILE.wld for other names); --stats gives the bounds.\n"
-        "Exit status 0 if every tile is ok or empty,\n"
+        "Exit status 0 if every tile is ok, empty or has no data (MBTiles),\n"
         "1 if any failed (listed with the reason), 2 on bad arguments.\n"
         "The config file (as for the viewer) supplies user sources ([source.NAME])\n"
         "and defaults for source, max-concurrent, rate, burst and user-agent.\n");
@@ -515,7 +515,7 @@ static bool write_stats(const fetch_job *j, mer_loader *l, double wall_ms, doubl
 /* Prints the summary and the failures; the exit status. */
 static int report(const fetch_job *j, double wall_ms)
 {
-    size_t ok = 0, empty = 0, failed = 0, missing = 0;
+    size_t ok = 0, empty = 0, failed = 0, missing = 0, no_data = 0;
     for (size_t i = 0; i < j->n; i++) {
         const cell *c = &j->cells[i];
         if (!c->any)
@@ -524,9 +524,14 @@ static int report(const fetch_job *j, double wall_ms)
             ok++;
         else if (c->status == MER_TILE_EMPTY)
             empty++;
+        else if (c->status == MER_TILE_NO_DATA)
+            no_data++; /* not in the MBTiles file: transparent, not a failure */
         else
             failed++;
     }
+    char nd[48] = "";
+    if (no_data)
+        snprintf(nd, sizeof nd, ", %zu no data", no_data);
     for (size_t i = 0; i < j->n; i++) {
         const cell *c = &j->cells[i];
         if (c->any && (c->status == MER_TILE_FAILED || c->status == MER_TILE_NOT_CACHED))
@@ -536,8 +541,8 @@ static int report(const fetch_job *j, double wall_ms)
             fprintf(stderr, "  %d/%d/%d: no result\n", c->id.z, c->id.x, c->id.y);
     }
     /* With the PNG on stdout, the summary goes to stderr. */
-    fprintf(j->out.is_stdout ? stderr : stdout, "meridian fetch: %zu tiles (%dx%d at z%d) in %.2f s: %zu ok, %zu empty, %zu failed%s -> %s\n", j->n,
-           j->cols, j->rows, j->range.z, wall_ms / 1000.0, ok, empty, failed + missing,
+    fprintf(j->out.is_stdout ? stderr : stdout, "meridian fetch: %zu tiles (%dx%d at z%d) in %.2f s: %zu ok, %zu empty, %zu failed%s%s -> %s\n", j->n,
+           j->cols, j->rows, j->range.z, wall_ms / 1000.0, ok, empty, failed + missing, nd,
            missing ? " (some never finished)" : "", j->a.out);
     return failed + missing ? 1 : 0;
 }

@@ -20,6 +20,10 @@ static const mer_source g_presets[] = {
     {.kind = MER_SOURCE_URL, .id = "demo", .url = "http://127.0.0.1:8753/{z}/{x}/{y}.png",
      .attribution = "Meridian tilesim (synthetic tiles)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
      .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .is_demo = true},
+    /* Rendered on the decode workers from assets/world.bin (Natural Earth). */
+    {.kind = MER_SOURCE_WORLD, .id = "world", .url = "",
+     .attribution = "Natural Earth (public domain)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
+     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true},
 };
 #define N_PRESETS (sizeof g_presets / sizeof g_presets[0])
 
@@ -184,7 +188,7 @@ bool mer_source_from_arg(const char *arg, mer_source *out, char *err, size_t err
         return true;
     }
     if (!strchr(arg, '{') && !strstr(arg, "://"))
-        return set_err(err, errlen, "unknown source '%s' (presets: osm, opentopomap, demo; "
+        return set_err(err, errlen, "unknown source '%s' (presets: osm, opentopomap, demo, world; "
                                     "or a URL template, or a .mbtiles file)", arg);
     if (!mer_template_validate(arg, "abc", err, errlen))
         return false;

@@ -17,6 +17,7 @@
 typedef enum {
     MER_SOURCE_URL = 0,     /* tiles over http(s) from a URL template */
     MER_SOURCE_MBTILES = 1, /* read-only tiles from a local .mbtiles file (url holds the path) */
+    MER_SOURCE_WORLD = 2,   /* the built-in world map, rendered locally (no network, no file cache) */
 } mer_source_kind;
 
 typedef struct mer_source {

@@ -3,11 +3,13 @@
  * Owns: a FIFO of jobs and the worker threads. Any thread submits (the loader
  * thread in practice); workers pop a job, decode it with no lock held, and run
  * the done callback, which hands the RGBA on (to the loader's completion
- * queue). `busy` counts a job from submit until its callback has returned, so
+ * queue); a render job draws a world-map tile instead (decode/world.h), so
+ * the built-in map is made off the render thread like any decode. `busy` counts a job from submit until its callback has returned, so
  * a reader that sees busy == 0 knows every result is already downstream. */
 #include "decode/pool.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -20,6 +22,8 @@ typedef struct job {
     uint8_t *data;
     size_t len;
     int expect_px;
+    const mer_world *world; /* non-NULL: render tile t instead of decoding data */
+    mer_tile_id t;
     void *ctx;
 } job;
 
@@ -55,8 +59,19 @@ static void finish_job(mer_decode_pool *p, job *j, bool decode)
     uint8_t *rgba = NULL;
     int w = 0, h = 0;
     char reason[96] = "shutting down";
-    if (decode)
+    if (decode && j->world) {
+        size_t n = (size_t)j->expect_px * (size_t)j->expect_px * 4;
+        rgba = malloc(n);
+        if (rgba && mer_world_render(j->world, j->t, j->expect_px, rgba)) {
+            w = h = j->expect_px;
+        } else {
+            free(rgba);
+            rgba = NULL;
+            snprintf(reason, sizeof reason, "cannot render the world map tile");
+        }
+    } else if (decode) {
         mer_decode_image(j->data, j->len, j->expect_px, &rgba, &w, &h, reason, sizeof reason);
+    }
     free(j->data);
     p->done(p->ud, j->ctx, rgba, w, h, rgba ? NULL : reason);
     free(j);
@@ -104,6 +119,19 @@ mer_decode_pool *mer_decode_pool_create(int workers, mer_decode_done_fn done, vo
     return p;
 }
 
+static void enqueue(mer_decode_pool *p, job *j)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->tail)
+        p->tail->next = j;
+    else
+        p->head = j;
+    p->tail = j;
+    p->busy++;
+    pthread_mutex_unlock(&p->lock);
+    pthread_cond_signal(&p->cond);
+}
+
 void mer_decode_pool_submit(mer_decode_pool *p, uint8_t *data, size_t len, int expect_px, void *ctx)
 {
     job *j = calloc(1, sizeof *j);
@@ -116,15 +144,22 @@ void mer_decode_pool_submit(mer_decode_pool *p, uint8_t *data, size_t len, int e
     j->len = len;
     j->expect_px = expect_px;
     j->ctx = ctx;
-    pthread_mutex_lock(&p->lock);
-    if (p->tail)
-        p->tail->next = j;
-    else
-        p->head = j;
-    p->tail = j;
-    p->busy++;
-    pthread_mutex_unlock(&p->lock);
-    pthread_cond_signal(&p->cond);
+    enqueue(p, j);
+}
+
+void mer_decode_pool_submit_render(mer_decode_pool *p, const mer_world *w, mer_tile_id t, int px,
+                                   void *ctx)
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j) {
+        p->done(p->ud, ctx, NULL, 0, 0, "out of memory");
+        return;
+    }
+    j->world = w;
+    j->t = t;
+    j->expect_px = px;
+    j->ctx = ctx;
+    enqueue(p, j);
 }
 
 int mer_decode_pool_busy(mer_decode_pool *p)

@@ -9,7 +9,8 @@
  *  - Client calls (any one thread) only touch the inbox under in_lock and wake
  *    the loader with curl_multi_wakeup: mer_loader_want never waits for the
  *    loader to do anything.
- *  - Decode workers (decode/pool.c) turn bytes into RGBA; a success goes
+ *  - Decode workers (decode/pool.c) turn bytes into RGBA (or, for the
+ *    built-in world source, render the tile from the loaded map data); a success goes
  *    straight into the completion queue (net/results.c, which calls on_ready
  *    once per burst), and a note goes back to the loader (done list) so it can
  *    mark the tile done, or retry / fail it when the bytes were not an image.
@@ -227,6 +228,11 @@ static void wait_for_work(mer_loader *l, long timeout_ms)
 static void open_cache(mer_loader *l)
 {
     char err[256] = "";
+    if (l->cfg.source.kind == MER_SOURCE_WORLD) {
+        /* No disk cache: rendering a tile (about 1 ms) costs no more than
+         * reading and decoding a cached PNG; the viewer keeps textures. */
+        return;
+    }
     if (l->cfg.source.kind == MER_SOURCE_MBTILES) {
         l->cache = mer_cache_open_mbtiles(l->cfg.source.url, true, err, sizeof err);
         if (!l->cache)
@@ -264,6 +270,7 @@ static void *loader_main(void *arg)
     }
     if (l->multi)
         mer_loader_net_cancel_all(l);
+    mer_loader_drain_final(l);
     mer_cache_close(l->cache);
     l->cache = NULL;
     return NULL;
@@ -299,6 +306,11 @@ static bool check_config(const mer_loader_config *c, char *err, size_t errlen)
         char why[256];
         if (!mer_template_validate(c->source.url, c->source.subdomains, why, sizeof why)) {
             snprintf(err, errlen, "bad source: %s", why);
+            return false;
+        }
+    } else if (c->source.kind == MER_SOURCE_WORLD) {
+        if (c->source.tile_px < 16 || c->source.tile_px > 4096) {
+            snprintf(err, errlen, "bad tile size %d for the world map", c->source.tile_px);
             return false;
         }
     } else if (!c->source.url[0]) {
@@ -367,6 +379,21 @@ mer_loader *mer_loader_create(const mer_loader_config *c, char *err, size_t errl
     }
     if (online && !init_net(l, err, errlen))
         goto fail;
+    if (c->source.kind == MER_SOURCE_WORLD) {
+        char path[1024], why[256];
+        if (c->world_path[0])
+            snprintf(path, sizeof path, "%s", c->world_path);
+        else if (!mer_world_find_asset(path, sizeof path)) {
+            snprintf(err, errlen, "cannot find the world map data (assets/world.bin); set "
+                                  "MERIDIAN_DATADIR");
+            goto fail;
+        }
+        l->world = mer_world_load(path, why, sizeof why);
+        if (!l->world) {
+            snprintf(err, errlen, "cannot load the world map: %s", why);
+            goto fail;
+        }
+    }
     init_thread_state(l);
     mer_loader_publish(l, mer_clock_ms());
     if (pthread_create(&l->thread, NULL, loader_main, l) != 0) {
@@ -473,6 +500,7 @@ void mer_loader_destroy(mer_loader *l)
     /* The workers may still post notes and wake-ups: stop them before the
      * multi handle goes. */
     mer_decode_pool_destroy(l->pool);
+    mer_world_free(l->world); /* no worker renders any more */
     if (l->multi)
         curl_multi_cleanup(l->multi);
     if (l->share)

@@ -97,6 +97,8 @@ bool mer_loader_cache_extent(const mer_loader_config *c, int *zoom, double *west
 {
     char err[256] = "", path[PATH_MAX];
     mer_cache *cache = NULL;
+    if (c->source.kind == MER_SOURCE_WORLD)
+        return false; /* rendered, never cached on disk */
     if (c->source.kind == MER_SOURCE_MBTILES) {
         cache = mer_cache_open_mbtiles(c->source.url, true, err, sizeof err);
     } else if (c->cache_dir[0] && mer_cache_file_path(c->cache_dir, &c->source, path, sizeof path) &&

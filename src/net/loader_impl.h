@@ -13,6 +13,7 @@
 #include "cache/cache.h"
 #include "core/clock.h"
 #include "decode/pool.h"
+#include "decode/world.h"
 #include "net/loader.h"
 #include "net/policy.h"
 #include "net/results.h"
@@ -26,6 +27,7 @@
 /* A decode worker's verdict, sent back to the loader thread. */
 typedef struct done_note {
     uint64_t serial;
+    mer_tile_id id;  /* to forget a bad body even when the entry is gone */
     bool ok;
     bool stale_copy; /* the stale copy of a tile being revalidated */
     char reason[96];
@@ -80,6 +82,9 @@ struct mer_loader {
     /* Shared between threads through their own locks. */
     mer_results *results;
     mer_decode_pool *pool;
+    mer_world *world;             /* MER_SOURCE_WORLD: loaded by create(), read-only
+                                   * afterwards (workers render from it), freed after
+                                   * the pool stops */
     CURLM *multi;                 /* created by create(); used by the loader thread;
                                    * other threads only call curl_multi_wakeup */
 
@@ -130,8 +135,10 @@ void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, m
                         int http_status, const char *code, const char *reason);
 bool mer_loader_submit(mer_loader *l, mer_sched_entry *e, uint8_t *data, size_t len,
                        mer_tile_origin o, bool stale_copy);
+void mer_loader_submit_render(mer_loader *l, mer_sched_entry *e);
 void mer_loader_decode_done(void *ud, void *ctx, uint8_t *rgba, int w, int h, const char *reason);
 void mer_loader_drain_done(mer_loader *l, double now);
+void mer_loader_drain_final(mer_loader *l); /* shutdown: only forgets bad bodies */
 void mer_loader_cache_tick(mer_loader *l, double now, bool idle);
 
 /* loader_stats.c */

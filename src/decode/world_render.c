@@ -1,0 +1,394 @@
+/* Drawing one world-map tile with Cairo. Thread-safe: reads the loaded data
+ * only; every call has its own surface, context and scratch buffers.
+ *
+ * Speed: items are skipped by bounding box; polygons and lines are clipped to
+ * the tile (plus a margin for line widths) before they reach Cairo, which
+ * also keeps coordinates small (Cairo's fixed point overflows past about
+ * 8 million pixels, and a world at zoom 19 is 134 million wide). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/world.h"
+#include "decode/world_impl.h"
+
+typedef struct rgb {
+    double r, g, b;
+} rgb;
+
+#define C(r, g, b) {(r) / 255.0, (g) / 255.0, (b) / 255.0}
+static const uint8_t SEA[3] = {170, 203, 225};
+static const uint8_t LAND[3] = {241, 238, 228};
+static const rgb COAST = C(104, 144, 176);
+static const rgb BORDER = C(160, 130, 160);
+static const rgb GRATICULE = C(60, 100, 140);
+static const rgb TEXT_COUNTRY = C(64, 58, 52);
+static const rgb TEXT_OCEAN = C(70, 110, 150);
+static const rgb TEXT_CITY = C(40, 40, 40);
+
+void mer_world_colors(uint8_t sea_rgb[3], uint8_t land_rgb[3])
+{
+    memcpy(sea_rgb, SEA, 3);
+    memcpy(land_rgb, LAND, 3);
+}
+
+/* Per-render state: where the tile is, in world units and pixels. */
+typedef struct view {
+    const mer_world *w;
+    cairo_t *cr;
+    int z;
+    int width, height; /* output pixels */
+    double ox, oy;     /* the window's north-west corner, world units */
+    double s;          /* pixels per world unit */
+    double k;          /* px / 256: line widths and fonts scale with it */
+    double cx0, cy0, cx1, cy1; /* clip rectangle, world units (tile + margin) */
+    double *buf[2];    /* clipping scratch, x,y pairs */
+    size_t cap;
+    bool oom;
+} view;
+
+static bool box_hits(const view *v, const wbox *b)
+{
+    return b->x1 >= v->cx0 && b->x0 <= v->cx1 && b->y1 >= v->cy0 && b->y0 <= v->cy1;
+}
+
+static bool box_inside(const view *v, const wbox *b)
+{
+    return b->x0 >= v->cx0 && b->x1 <= v->cx1 && b->y0 >= v->cy0 && b->y1 <= v->cy1;
+}
+
+static bool grow(view *v, size_t n)
+{
+    if (n <= v->cap)
+        return true;
+    size_t cap = v->cap ? v->cap : 1024;
+    while (cap < n)
+        cap *= 2;
+    for (int i = 0; i < 2; i++) {
+        double *nb = realloc(v->buf[i], cap * 2 * sizeof *nb);
+        if (!nb) {
+            v->oom = true;
+            return false;
+        }
+        v->buf[i] = nb;
+    }
+    v->cap = cap;
+    return true;
+}
+
+/* One Sutherland-Hodgman step: keep the side where coord (0 = x, 1 = y)
+ * compared to lim has sign `keep`. Winding numbers inside are preserved. */
+static size_t clip_edge(const double *in, size_t n, double *out, int axis, double lim, int keep)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *a = &in[((i + n - 1) % n) * 2], *b = &in[i * 2];
+        bool ia = (a[axis] - lim) * keep >= 0, ib = (b[axis] - lim) * keep >= 0;
+        if (ia != ib) {
+            double t = (lim - a[axis]) / (b[axis] - a[axis]);
+            out[m * 2 + axis] = lim;
+            out[m * 2 + (1 - axis)] = a[1 - axis] + t * (b[1 - axis] - a[1 - axis]);
+            m++;
+        }
+        if (ib) {
+            out[m * 2] = b[0];
+            out[m * 2 + 1] = b[1];
+            m++;
+        }
+    }
+    return m;
+}
+
+/* Adds ring `it` to the current path, clipped to the view. */
+static void add_ring(view *v, const witem *it)
+{
+    const int32_t *p = &v->w->pts[(size_t)it->off * 2];
+    if (box_inside(v, &it->b)) {
+        for (uint32_t i = 0; i < it->n; i++) {
+            double x = (p[i * 2] - v->ox) * v->s, y = (p[i * 2 + 1] - v->oy) * v->s;
+            if (i == 0)
+                cairo_move_to(v->cr, x, y);
+            else
+                cairo_line_to(v->cr, x, y);
+        }
+        cairo_close_path(v->cr);
+        return;
+    }
+    /* Each of the 4 steps at most doubles the count in theory; n + 8 is the
+     * practical bound for a rectangle, but stay safe. */
+    size_t need = (size_t)it->n * 2 + 16;
+    if (!grow(v, need))
+        return;
+    double *a = v->buf[0], *b = v->buf[1];
+    for (uint32_t i = 0; i < it->n; i++) {
+        a[i * 2] = p[i * 2];
+        a[i * 2 + 1] = p[i * 2 + 1];
+    }
+    size_t n = it->n;
+    n = clip_edge(a, n, b, 0, v->cx0, 1);
+    n = clip_edge(b, n, a, 0, v->cx1, -1);
+    n = clip_edge(a, n, b, 1, v->cy0, 1);
+    n = clip_edge(b, n, a, 1, v->cy1, -1);
+    if (n < 3)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        double x = (a[i * 2] - v->ox) * v->s, y = (a[i * 2 + 1] - v->oy) * v->s;
+        if (i == 0)
+            cairo_move_to(v->cr, x, y);
+        else
+            cairo_line_to(v->cr, x, y);
+    }
+    cairo_close_path(v->cr);
+}
+
+/* Liang-Barsky: clips segment a-b to the view; false if nothing is left. */
+static bool clip_segment(const view *v, double *ax, double *ay, double *bx, double *by)
+{
+    double t0 = 0, t1 = 1, dx = *bx - *ax, dy = *by - *ay;
+    double p[4] = {-dx, dx, -dy, dy};
+    double q[4] = {*ax - v->cx0, v->cx1 - *ax, *ay - v->cy0, v->cy1 - *ay};
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0)
+                return false;
+            continue;
+        }
+        double t = q[i] / p[i];
+        if (p[i] < 0) {
+            if (t > t1)
+                return false;
+            if (t > t0)
+                t0 = t;
+        } else {
+            if (t < t0)
+                return false;
+            if (t < t1)
+                t1 = t;
+        }
+    }
+    double x0 = *ax + t0 * dx, y0 = *ay + t0 * dy;
+    *bx = *ax + t1 * dx;
+    *by = *ay + t1 * dy;
+    *ax = x0;
+    *ay = y0;
+    return true;
+}
+
+static void add_line(view *v, const witem *it)
+{
+    const int32_t *p = &v->w->pts[(size_t)it->off * 2];
+    bool inside = box_inside(v, &it->b);
+    bool pen = false; /* the path's current point is the previous vertex */
+    for (uint32_t i = 1; i < it->n; i++) {
+        double ax = p[i * 2 - 2], ay = p[i * 2 - 1], bx = p[i * 2], by = p[i * 2 + 1];
+        double cx = bx, cy = by;
+        if (!inside && !clip_segment(v, &ax, &ay, &cx, &cy)) {
+            pen = false;
+            continue;
+        }
+        if (!pen || ax != p[i * 2 - 2] || ay != p[i * 2 - 1])
+            cairo_move_to(v->cr, (ax - v->ox) * v->s, (ay - v->oy) * v->s);
+        cairo_line_to(v->cr, (cx - v->ox) * v->s, (cy - v->oy) * v->s);
+        pen = cx == bx && cy == by;
+    }
+}
+
+static int pick_lod(int z, int px)
+{
+    double ez = z + log2(px / 256.0);
+    return ez < 2.5 ? 0 : ez < 5.5 ? 1 : 2;
+}
+
+static void set_rgb(cairo_t *cr, rgb c, double a)
+{
+    cairo_set_source_rgba(cr, c.r, c.g, c.b, a);
+}
+
+static void draw_polygons(view *v, const wlayer *L)
+{
+    cairo_new_path(v->cr);
+    for (size_t i = 0; i < L->n; i++)
+        if (box_hits(v, &L->items[i].b))
+            add_ring(v, &L->items[i]);
+    cairo_fill(v->cr);
+}
+
+static void draw_lines(view *v, const wlayer *L)
+{
+    cairo_new_path(v->cr);
+    for (size_t i = 0; i < L->n; i++)
+        if (box_hits(v, &L->items[i].b))
+            add_line(v, &L->items[i]);
+    cairo_stroke(v->cr);
+}
+
+/* Graticule spacing in degrees: about one line per tile or two. */
+static double graticule_step(int z)
+{
+    static const double steps[] = {30, 30, 10, 10, 5, 5, 2, 2, 1, 1, 0.5, 0.5, 0.25, 0.25};
+    int n = (int)(sizeof steps / sizeof steps[0]);
+    return z < n ? steps[z] : ldexp(0.25, -(z - n + 2) / 2);
+}
+
+static void draw_graticule(view *v)
+{
+    double step = graticule_step(v->z);
+    double world = ldexp(1.0, v->w->bits);
+    double w0, s0, e0, n0;
+    mer_world_to_lonlat(v->ox / world, (v->oy + v->height / v->s) / world, &w0, &s0);
+    mer_world_to_lonlat((v->ox + v->width / v->s) / world, v->oy / world, &e0, &n0);
+    /* mer_world_to_lonlat wraps longitudes; here they must grow eastwards. */
+    w0 = v->ox / world * 360.0 - 180.0;
+    e0 = (v->ox + v->width / v->s) / world * 360.0 - 180.0;
+    cairo_new_path(v->cr);
+    for (double lon = ceil(w0 / step) * step; lon <= e0 + 1e-9; lon += step) {
+        double x = ((lon + 180.0) / 360.0 * world - v->ox) * v->s;
+        cairo_move_to(v->cr, x, 0);
+        cairo_line_to(v->cr, x, v->height);
+    }
+    for (double lat = ceil(s0 / step) * step; lat <= n0 + 1e-9; lat += step) {
+        if (fabs(lat) > MER_MAX_LAT)
+            continue;
+        double u, vv;
+        mer_lonlat_to_world(0, lat, &u, &vv);
+        double y = (vv * world - v->oy) * v->s;
+        cairo_move_to(v->cr, 0, y);
+        cairo_line_to(v->cr, v->width, y);
+    }
+    set_rgb(v->cr, GRATICULE, 0.22);
+    cairo_set_line_width(v->cr, 0.6 * v->k);
+    cairo_stroke(v->cr);
+}
+
+static void draw_label(view *v, const wlabel *l, double dx)
+{
+    double sz = mer_world_font_size(l->kind) * v->k;
+    double x = (l->x - v->ox) * v->s + dx - l->tw * v->k / 2;
+    double y = (l->y - v->oy) * v->s - l->th * v->k / 2 + l->ascent * v->k;
+    cairo_set_font_face(v->cr, mer_world_font(v->w, l->kind));
+    cairo_set_font_size(v->cr, sz);
+    cairo_new_path(v->cr);
+    cairo_move_to(v->cr, x, y);
+    cairo_text_path(v->cr, l->name);
+    if (l->kind != WL_OCEAN) {
+        cairo_set_source_rgba(v->cr, 1, 1, 1, 0.85);
+        cairo_set_line_width(v->cr, LABEL_HALO * 2 * v->k);
+        cairo_set_line_join(v->cr, CAIRO_LINE_JOIN_ROUND);
+        cairo_stroke_preserve(v->cr);
+    }
+    set_rgb(v->cr, l->kind == WL_OCEAN ? TEXT_OCEAN : l->kind == WL_CITY ? TEXT_CITY : TEXT_COUNTRY,
+            1);
+    cairo_fill(v->cr);
+}
+
+static void draw_labels(view *v)
+{
+    const mer_world *w = v->w;
+    int zl = v->z < LABEL_ZMAX ? v->z : LABEL_ZMAX;
+    const uint8_t *placed = &w->placed[(size_t)zl * w->nlabels];
+    double world_px = ldexp(1.0, w->bits) * v->s;
+    for (size_t i = 0; i < w->nlabels; i++) {
+        if (!placed[i])
+            continue;
+        const wlabel *l = &w->labels[i];
+        double hw = (l->tw / 2 + LABEL_HALO + 1) * v->k, hh = (l->th / 2 + LABEL_HALO + 1) * v->k;
+        double cx = (l->x - v->ox) * v->s, cy = (l->y - v->oy) * v->s;
+        if (cy + hh < 0 || cy - hh > v->height)
+            continue;
+        /* The world repeats east-west: a label near the antimeridian shows on both sides. */
+        for (int wrap = -1; wrap <= 1; wrap++) {
+            double dx = wrap * world_px;
+            if (cx + dx + hw < 0 || cx + dx - hw > v->width)
+                continue;
+            draw_label(v, l, dx);
+        }
+    }
+}
+
+bool mer_world_render(const mer_world *w, mer_tile_id t, int px, uint8_t *rgba_out)
+{
+    if (!w || !rgba_out || px < 16 || px > 4096 || t.z < 0 || t.z > MER_MAX_ZOOM)
+        return false;
+    t.x = mer_tile_wrap_x(t.x, t.z); /* the world repeats east-west */
+    if (!mer_tile_valid(t))
+        return false;
+    return mer_world_render_window(w, t.z, px, (double)t.x * px, (double)t.y * px, px, px,
+                                   rgba_out);
+}
+
+bool mer_world_render_window(const mer_world *w, int z, int tile_px, double x0, double y0,
+                             int width, int height, uint8_t *rgba_out)
+{
+    if (!w || !rgba_out || tile_px < 16 || width < 1 || height < 1 || width > 8192 ||
+        height > 8192 || z < 0 || z > MER_MAX_ZOOM)
+        return false;
+    cairo_surface_t *surf = cairo_image_surface_create_for_data(rgba_out, CAIRO_FORMAT_ARGB32,
+                                                                width, height, width * 4);
+    cairo_t *cr = cairo_create(surf);
+    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+        cairo_destroy(cr);
+        cairo_surface_destroy(surf);
+        return false;
+    }
+    double world = ldexp(1.0, w->bits);
+    view v = {.w = w, .cr = cr, .z = z, .width = width, .height = height};
+    v.s = ldexp((double)tile_px, z) / world;
+    v.ox = x0 / v.s;
+    v.oy = y0 / v.s;
+    v.k = tile_px / 256.0;
+    double m = 4.0 * v.k / v.s; /* 4 px: wider than any line */
+    v.cx0 = v.ox - m;
+    v.cy0 = v.oy - m;
+    v.cx1 = v.ox + width / v.s + m;
+    v.cy1 = v.oy + height / v.s + m;
+
+    cairo_set_source_rgb(cr, SEA[0] / 255.0, SEA[1] / 255.0, SEA[2] / 255.0);
+    cairo_paint(cr);
+    int lod = pick_lod(z, tile_px);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+    cairo_set_source_rgb(cr, LAND[0] / 255.0, LAND[1] / 255.0, LAND[2] / 255.0);
+    draw_polygons(&v, &w->layers[WK_LAND][lod]);
+    if (w->layers[WK_LAKE][lod].n) {
+        cairo_set_source_rgb(cr, SEA[0] / 255.0, SEA[1] / 255.0, SEA[2] / 255.0);
+        draw_polygons(&v, &w->layers[WK_LAKE][lod]);
+    }
+    draw_graticule(&v);
+
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    double lw = z < 3 ? 0.7 : z < 6 ? 0.9 : 1.2;
+    set_rgb(cr, COAST, 1);
+    cairo_set_line_width(cr, lw * v.k);
+    draw_lines(&v, &w->layers[WK_COAST][lod]);
+    if (w->layers[WK_LAKE][lod].n) {
+        /* Lake shores: the rings themselves, stroked. */
+        cairo_new_path(cr);
+        for (size_t i = 0; i < w->layers[WK_LAKE][lod].n; i++)
+            if (box_hits(&v, &w->layers[WK_LAKE][lod].items[i].b))
+                add_ring(&v, &w->layers[WK_LAKE][lod].items[i]);
+        cairo_set_line_width(cr, lw * 0.7 * v.k);
+        cairo_stroke(cr);
+    }
+    set_rgb(cr, BORDER, 1);
+    cairo_set_line_width(cr, (z < 3 ? 0.6 : z < 6 ? 0.9 : 1.3) * v.k);
+    draw_lines(&v, &w->layers[WK_BORDER][lod]);
+
+    draw_labels(&v);
+    bool ok = !v.oom && cairo_status(cr) == CAIRO_STATUS_SUCCESS;
+    cairo_destroy(cr);
+    cairo_surface_flush(surf);
+    cairo_surface_destroy(surf);
+    free(v.buf[0]);
+    free(v.buf[1]);
+
+    /* Cairo's ARGB32 is a native-endian 0xAARRGGBB word; the map is opaque. */
+    for (size_t i = 0; i < (size_t)width * height; i++) {
+        uint32_t p;
+        memcpy(&p, &rgba_out[i * 4], 4);
+        rgba_out[i * 4 + 0] = (uint8_t)(p >> 16);
+        rgba_out[i * 4 + 1] = (uint8_t)(p >> 8);
+        rgba_out[i * 4 + 2] = (uint8_t)p;
+        rgba_out[i * 4 + 3] = 255;
+    }
+    return ok;
+}

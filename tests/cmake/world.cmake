@@ -1,0 +1,2 @@
+# The built-in world map: data file checks, rendering, the `world` source (issue 14).
+mer_add_unit_test(world LABELS world loader tsan TIMEOUT 300)
