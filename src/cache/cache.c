@@ -612,12 +612,14 @@ bool mer_cache_file_path(const char *dir, const mer_source *src, char *buf, size
     /* A preset is what its name says, wherever it is served from (demo's
      * port changes every run). Other sources add the URL's hash, which keeps
      * two sources with one name (e.g. "custom") apart. */
+    /* @2x tiles are other images (512 px) of the same places: another file. */
+    const char *x2 = src->retina ? "@2x" : "";
     int w;
     if (src->preset) {
-        w = snprintf(buf, len, "%s/%s.mbtiles", dir, id);
+        w = snprintf(buf, len, "%s/%s%s.mbtiles", dir, id, x2);
     } else {
         uint32_t h = (uint32_t)(fnv1a(src->url) >> 32);
-        w = snprintf(buf, len, "%s/%s-%08x.mbtiles", dir, id, h);
+        w = snprintf(buf, len, "%s/%s%s-%08x.mbtiles", dir, id, x2, h);
     }
     return w > 0 && (size_t)w < len && (size_t)w < MER_CACHE_PATH_MAX - 64;
 }

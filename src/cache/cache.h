@@ -143,7 +143,8 @@ bool mer_cache_get_totals(mer_cache *c, mer_cache_totals *out);
 
 /* The file mer_cache_open uses for src under dir: DIR/<id>.mbtiles for a
  * preset (src->preset), whose identity is its name; DIR/<id>-<hash of
- * url>.mbtiles for other sources, so two custom URLs never share a file. */
+ * url>.mbtiles for other sources, so two custom URLs never share a file; "@2x"
+ * after the id when src->retina (512 px tiles are other images). */
 bool mer_cache_file_path(const char *dir, const mer_source *src, char *buf, size_t len);
 /* $XDG_CACHE_HOME/meridian, else $HOME/.cache/meridian. False if neither is set. */
 bool mer_cache_default_dir(char *buf, size_t len);

@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/parse.h"
 #include "core/tile.h"
 #include "ui/app_priv.h"
 #include "ui/viewstate.h"
@@ -71,14 +72,36 @@ static void on_ready(void *ud)
         atomic_store(&a->wake_posted, 0);
 }
 
-static void update_sizes(mer_app *a)
+/* MERIDIAN_SCALE=S (1..4) makes the window act as a display of scale S: the
+ * map is laid out in drawable pixels / S and HiDPI tiles are chosen, as on a
+ * real HiDPI screen. For tests and screenshots (Xvfb has no scale); pointer
+ * positions are taken as logical, as such window systems report them. */
+static double forced_scale(void)
+{
+    const char *s = getenv("MERIDIAN_SCALE");
+    double v;
+    return s && *s && mer_parse_double(s, 1.0, 4.0, &v) ? v : 0.0;
+}
+
+/* Drawable pixels per logical pixel; *ww, *wh the logical window size. */
+static double display_scale(mer_app *a, int *ww, int *wh)
+{
+    SDL_GetWindowSize(a->win, ww, wh);
+    SDL_GL_GetDrawableSize(a->win, &a->dw, &a->dh);
+    double fs = forced_scale();
+    if (fs > 0) {
+        *ww = (int)lround(a->dw / fs);
+        *wh = (int)lround(a->dh / fs);
+        return fs;
+    }
+    double s = *ww > 0 ? (double)a->dw / *ww : 1.0;
+    return s > 0 ? s : 1.0;
+}
+
+void mer_app_update_sizes(mer_app *a)
 {
     int ww, wh;
-    SDL_GetWindowSize(a->win, &ww, &wh);
-    SDL_GL_GetDrawableSize(a->win, &a->dw, &a->dh);
-    a->scale = ww > 0 ? (double)a->dw / ww : 1.0;
-    if (a->scale <= 0)
-        a->scale = 1.0;
+    a->scale = display_scale(a, &ww, &wh);
     mer_camera_resize(&a->cam, ww, wh);
     a->dirty = true;
 }
@@ -413,13 +436,14 @@ static void start_view(mer_app *a)
     a->home_lon = lon;
     a->home_zoom = zoom;
     mer_camera_init(&a->cam, o->width, o->height, a->src.min_zoom, a->src.max_zoom);
-    update_sizes(a);
+    mer_app_update_sizes(a);
     mer_camera_set_lonlat(&a->cam, lon, lat, zoom);
 }
 
 static bool start_loader(mer_app *a, char *err, size_t len)
 {
     mer_loader_config c = a->cfg->loader;
+    mer_source_apply_scale(&c.source, a->scale); /* as a->src in setup (start_view set a->scale) */
     c.on_ready = on_ready;
     c.ud = a;
     a->loader = mer_loader_create(&c, err, len);
@@ -451,6 +475,10 @@ static bool setup(mer_app *a, char *err, size_t len)
     if (!a->gfx)
         return false;
     a->tc = mer_texcache_create((size_t)a->cfg->gpu_cache_mb * 1024 * 1024, 4096);
+    /* The window exists, so the display scale is known: @2x tiles for a
+     * HiDPI source on a HiDPI display (drawn at 256 logical px). */
+    int ww, wh;
+    mer_source_apply_scale(&a->src, display_scale(a, &ww, &wh));
     a->mv = mer_mapview_create(a->src.tile_px, a->src.min_zoom, a->src.max_zoom);
     a->stats = mer_stats_create();
     if (!a->tc || !a->mv || !a->stats) {

@@ -111,6 +111,9 @@ void mer_app_stop_motion(mer_app *a);
 bool mer_app_idle(mer_app *a);
 /* What the layers see of this frame; shot_path: the screenshot being taken, or NULL. */
 mer_layer_ctx mer_app_layer_ctx(const mer_app *a, double now, const char *shot_path);
+/* Reads the window and drawable sizes and the display scale (MERIDIAN_SCALE
+ * forces one) and resizes the camera. */
+void mer_app_update_sizes(mer_app *a);
 
 /* input.c */
 void mer_input_event(mer_app *a, const SDL_Event *ev);

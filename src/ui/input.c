@@ -172,13 +172,7 @@ static void window_event(mer_app *a, const SDL_WindowEvent *w)
     case SDL_WINDOWEVENT_SIZE_CHANGED:
     case SDL_WINDOWEVENT_RESIZED:
     case SDL_WINDOWEVENT_DISPLAY_CHANGED:
-        {
-            int ww, wh;
-            SDL_GetWindowSize(a->win, &ww, &wh);
-            SDL_GL_GetDrawableSize(a->win, &a->dw, &a->dh);
-            a->scale = ww > 0 && a->dw > 0 ? (double)a->dw / ww : 1.0;
-            mer_camera_resize(&a->cam, ww, wh);
-        }
+        mer_app_update_sizes(a);
         a->dirty = true;
         break;
     case SDL_WINDOWEVENT_LEAVE:
