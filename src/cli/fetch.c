@@ -20,6 +20,7 @@
 #include "cli/fetch_out.h"
 #include "cli/png_stream.h"
 #include "core/clock.h"
+#include "core/hostpolicy.h"
 #include "core/options.h"
 #include "core/log.h"
 #include "core/tile.h"
@@ -258,11 +259,15 @@ static int plan(fetch_job *j)
         return bad_arg("x/--y/--bbox", "", err);
     }
     /* Providers that forbid bulk downloads get a small grid at most. */
+    /* By name (a preset or configured source) or by the parsed host of any
+     * URL (a template pointing at tile.openstreetmap.org, however spelled). */
     mer_source preset;
-    if (mer_source_lookup(j->src.id, &preset) && !j->src.allow_bulk && count > 64) {
+    bool named = mer_source_lookup(j->src.id, &preset) && !j->src.allow_bulk;
+    bool hosted = mer_source_provider(&j->src, &preset) && !mer_source_bulk_allowed(&j->src);
+    if ((named || hosted) && count > 64) {
         fprintf(stderr, "meridian fetch: %s's tile policy forbids bulk downloading; "
                         "fetch at most 64 tiles from it (asked for %llu)\n",
-                j->src.id, (unsigned long long)count);
+                hosted ? preset.id : j->src.id, (unsigned long long)count);
         return 2;
     }
     j->n = (size_t)count;

@@ -30,11 +30,10 @@
 #include "cli/configs.h"
 #include "core/area.h"
 #include "core/clock.h"
+#include "core/hostpolicy.h"
 #include "core/log.h"
 #include "net/loader.h"
 
-#define DEFAULT_MAX_TILES 100000
-#define LIMIT_MAX_TILES 5000000
 #define GUESS_TILE_BYTES 20000 /* for the estimate when the cache has no tiles yet */
 #define MAX_FAILURES_LISTED 10
 
@@ -75,7 +74,7 @@ static void usage(FILE *f)
             "Prints the tile count and estimated size first; run it again to resume.\n"
             "  --max-tiles N   refuse areas of more than N tiles (default %d)\n"
             "  --dry-run       only print the count and estimate\n",
-            DEFAULT_MAX_TILES);
+            MER_CLI_DEFAULT_MAX_TILES);
 }
 
 /* Options that take no value. */
@@ -90,14 +89,8 @@ static int set_option(pf_args *a, const char *name, const char *value, char *err
     int r = mer_area_option(&a->area, name, value, err, errlen);
     if (r != 0)
         return r < 0 ? 2 : 0;
-    if (strcmp(name, "max-tiles") == 0) {
-        if (!mer_parse_int(value, 1, LIMIT_MAX_TILES, &a->max_tiles)) {
-            snprintf(err, errlen, "--max-tiles: expected a number from 1 to %d, got '%s'", LIMIT_MAX_TILES,
-                     value ? value : "");
-            return 2;
-        }
-        return 0;
-    }
+    if (strcmp(name, "max-tiles") == 0)
+        return mer_cli_max_tiles(value, &a->max_tiles, err, errlen) ? 0 : 2;
     if (strcmp(name, "dry-run") == 0)
         a->dry_run = true;
     else if (strcmp(name, "quiet") == 0)
@@ -179,24 +172,12 @@ static int pf_set(void *ud, const char *name, const char *value, char *err, size
     return set_option(ud, name, value, err, errlen);
 }
 
-/* A server on this machine is the user's own: bulk downloads are theirs to allow. */
-static bool is_loopback_url(const char *url)
-{
-    const char *p = strstr(url, "://");
-    if (!p)
-        return false;
-    p += 3;
-    size_t n = strcspn(p, "/:?#");
-    if (*p == '[')
-        return strncmp(p, "[::1]", 5) == 0;
-    return (n == 9 && strncasecmp(p, "localhost", 9) == 0) || strncmp(p, "127.", 4) == 0;
-}
-
+/* By the parsed host (core/hostpolicy.c): a provider that forbids bulk
+ * downloads however its URL is spelled; a server on this machine is the
+ * user's own. */
 static bool bulk_allowed(const mer_source *s)
 {
-    if (s->kind != MER_SOURCE_URL)
-        return false;
-    return s->allow_bulk || is_loopback_url(s->url);
+    return mer_source_bulk_allowed(s);
 }
 
 static void explain_refusal(const mer_source *s)
@@ -206,7 +187,8 @@ static void explain_refusal(const mer_source *s)
                 s->url);
         return;
     }
-    if (strcmp(s->id, "osm") == 0)
+    mer_source provider;
+    if (mer_source_provider(s, &provider) && strcmp(provider.id, "osm") == 0)
         fprintf(stderr, "meridian prefetch: OpenStreetMap's tile usage policy forbids bulk downloading "
                         "(https://operations.osmfoundation.org/policies/tiles/), so Meridian will not prefetch "
                         "from the osm source.\n");
@@ -266,7 +248,17 @@ static void wait_wake(pf_wake *w, int ms)
     pthread_mutex_unlock(&w->lock);
 }
 
-static void progress(uint64_t done, uint64_t total, double t0, bool final)
+bool mer_cli_max_tiles(const char *value, int *out, char *err, size_t errlen)
+{
+    if (!mer_parse_int(value, 1, MER_CLI_LIMIT_MAX_TILES, out)) {
+        snprintf(err, errlen, "--max-tiles: expected a number from 1 to %d, got '%s'", MER_CLI_LIMIT_MAX_TILES,
+                 value ? value : "");
+        return false;
+    }
+    return true;
+}
+
+void mer_cli_progress(uint64_t done, uint64_t total, double t0, bool final)
 {
     double el = mer_clock_s() - t0;
     double rate = el > 0 ? (double)done / el : 0;
@@ -391,7 +383,7 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
             mer_tile_result_release(&res[i]);
         }
         if (tty && mer_clock_s() - last_bar > 0.1) {
-            progress(r.k.done, n_fetch, t0, false);
+            mer_cli_progress(r.k.done, n_fetch, t0, false);
             last_bar = mer_clock_s();
         }
         if (got)
@@ -408,7 +400,7 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
     }
     *secs = mer_clock_s() - t0;
     if (tty)
-        progress(r.k.done, n_fetch, t0, true);
+        mer_cli_progress(r.k.done, n_fetch, t0, true);
     mer_loader_destroy(r.l); /* flushes the cache: everything finished is stored */
     pthread_mutex_destroy(&w.lock);
     pthread_cond_destroy(&w.cond);
@@ -506,7 +498,7 @@ int mer_cmd_prefetch(int argc, char **argv)
 {
     pf_args a;
     memset(&a, 0, sizeof a);
-    a.max_tiles = DEFAULT_MAX_TILES;
+    a.max_tiles = MER_CLI_DEFAULT_MAX_TILES;
     char err[512] = "";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

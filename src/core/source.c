@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hostpolicy.h"
+
 #define MAX_USER_SOURCES 32
 
 /* OpenStreetMap's tile usage policy: a real User-Agent, honour caching headers,
@@ -208,6 +210,8 @@ bool mer_source_from_arg(const char *arg, mer_source *out, char *err, size_t err
     out->rate = 10.0;
     out->burst = 10;
     out->allow_bulk = false;
+    /* A template pointing at a provider's servers gets that provider's policy. */
+    mer_source_apply_provider_policy(out);
     return true;
 }
 
@@ -222,11 +226,13 @@ bool mer_source_add_user(const mer_source *s, char *err, size_t errlen)
     for (size_t i = 0; i < g_n_user; i++)
         if (strcmp(g_user[i].id, s->id) == 0) {
             g_user[i] = *s;
+            mer_source_apply_provider_policy(&g_user[i]);
             return true;
         }
     if (g_n_user >= MAX_USER_SOURCES)
         return set_err(err, errlen, "too many user sources (at most %s)", "32");
-    g_user[g_n_user++] = *s;
+    g_user[g_n_user] = *s;
+    mer_source_apply_provider_policy(&g_user[g_n_user++]);
     return true;
 }
 

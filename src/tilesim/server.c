@@ -337,6 +337,30 @@ static enum MHD_Result control_arg(void *cls, enum MHD_ValueKind kind, const cha
     return x->failed ? MHD_NO : MHD_YES;
 }
 
+/* A JSON string body: the message quotes what the client sent, which may
+ * hold quotes, backslashes, control bytes or bytes that are not UTF-8. Every
+ * byte outside printable ASCII becomes \u00XX, so the answer is valid JSON
+ * (and valid UTF-8) whatever came in. */
+static void json_escape(const char *in, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && n + 7 < len; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*p;
+        } else if (*p < 0x20 || *p > 0x7e) {
+            memcpy(out + n, "\\u00", 4);
+            out[n + 4] = hex[*p >> 4];
+            out[n + 5] = hex[*p & 15];
+            n += 6;
+        } else {
+            out[n++] = (char)*p;
+        }
+    }
+    out[n] = '\0';
+}
+
 static enum MHD_Result handle_control(tsim_server *s, req *r, struct MHD_Connection *c, bool apply)
 {
     control_ctx x = {.failed = false};
@@ -346,8 +370,9 @@ static enum MHD_Result handle_control(tsim_server *s, req *r, struct MHD_Connect
     if (apply)
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, control_arg, &x);
     if (x.failed) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "{\"error\": \"%s\"}\n", x.err); /* err never holds a quote */
+        char esc[6 * sizeof x.err + 1], msg[sizeof esc + 32];
+        json_escape(x.err, esc, sizeof esc);
+        snprintf(msg, sizeof msg, "{\"error\": \"%s\"}\n", esc);
         return send_buf(r, c, 400, "application/json", msg);
     }
     pthread_mutex_lock(&s->lock);

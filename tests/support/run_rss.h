@@ -10,6 +10,15 @@
 
 #include "support/run.h" /* mer_test_run_meridian */
 
+/* As mer_test_run_meridian, killing the child after timeout_s seconds (then
+ * -1); timeout_s <= 0: the default deadline. */
+static inline int mer_test_run_meridian_for(const char *const *args, const char *out_path, long *max_rss_kb,
+                                            double timeout_s)
+{
+    pid_t pid = mer_test_spawn_meridian(args, out_path, -1, NULL);
+    return mer_test_wait(pid, timeout_s > 0 ? timeout_s : MER_TEST_RUN_TIMEOUT_S, max_rss_kb);
+}
+
 /* The whole file as a NUL-terminated malloc'ed string (NULL if unreadable). */
 static inline char *mer_test_slurp(const char *path)
 {
