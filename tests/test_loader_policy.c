@@ -213,9 +213,15 @@ static void test_adapt_first_wave_any_order(void **state)
     assert_int_equal(mer_adapt_refused(&a, 1, 0, 2, 4), MER_ADAPT_NONE);
     assert_int_equal(mer_adapt_refused(&a, 1, 0, 4, 3), MER_ADAPT_NONE);
     assert_int_equal(a.cap, 3);
-    /* later refusals of that wave do not lower it further */
-    assert_int_equal(mer_adapt_refused(&a, 50, 0, 5, 2), MER_ADAPT_NONE);
+    /* an old refusal of a request sent apart from that wave does not */
+    assert_int_equal(mer_adapt_refused(&a, 50, -20, 5, 2), MER_ADAPT_NONE);
     assert_int_equal(a.cap, 3);
+    /* the first of a wave refused (k = 1) still reads as the whole wave */
+    mer_adapt_init(&a, 6, 16, 0);
+    for (int i = 0; i < 6; i++)
+        mer_adapt_sent(&a, 0);
+    assert_int_equal(mer_adapt_refused(&a, 1, 0, 1, 5), MER_ADAPT_BOTH);
+    assert_int_equal(a.cap, 5);
 }
 
 /* The first refusal halves what was really sent; the next one, some time

@@ -164,6 +164,7 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms)
 #define ADAPT_REGROW 1.2
 #define ADAPT_REPROBE_RUNS 32   /* rounds at the cap before trying a refused level again */
 #define ADAPT_REPROBE_MS 10000.0
+#define ADAPT_WAVE_MS 5.0       /* requests sent this close together form one wave */
 
 void mer_adapt_init(mer_adapt *a, int cap_start, int cap_max, double rate_max)
 {
@@ -303,14 +304,19 @@ mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, 
          * with the one that just lowered the cap count what the server took
          * at once (a first wave meets the server in any order): the cap is at
          * most what is still in flight. */
-        if ((a->last_change & MER_ADAPT_CAP) && now_ms - a->anchor_ms <= 1.0 && inflight_now >= 1 &&
-            inflight_now < a->cap)
+        if ((a->last_change & MER_ADAPT_CAP) && fabs(sent_ms - a->wave_ms) <= ADAPT_WAVE_MS && inflight_now >= 1 &&
+            inflight_now < a->cap) {
             a->cap = inflight_now;
+            a->cap_bad = inflight_now + 1;
+        }
         return MER_ADAPT_NONE;
     }
     roll_epoch(a, now_ms);
     int ok_max = a->ok_inflight[0] > a->ok_inflight[1] ? a->ok_inflight[0] : a->ok_inflight[1];
-    int k = inflight_at_send;
+    /* The load the server refused: requests sent together meet it in any
+     * order, so the first of a wave may be the one refused; what is still in
+     * flight as it comes back counts too. */
+    int k = inflight_at_send > inflight_now + 1 ? inflight_at_send : inflight_now + 1;
     mer_adapt_change ch;
     if (k > 1 && ok_max > 0 && k > ok_max && k >= a->cap)
         ch = MER_ADAPT_CAP;  /* refusals track the number in flight (and it was full) */
@@ -353,6 +359,7 @@ mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, 
         a->measured = valid;
     }
     a->anchor_ms = now_ms;
+    a->wave_ms = sent_ms;
     a->sent_since = 0;
     a->decreases++;
     a->last_change = ch;

@@ -100,6 +100,7 @@ typedef struct mer_adapt {
     double first_send_ms;  /* < 0: nothing sent yet */
     uint64_t decreases;    /* refusals that lowered a limit */
     int last_change;       /* mer_adapt_change of the last decrease */
+    double wave_ms;        /* when the request whose refusal caused it was sent */
 } mer_adapt;
 
 /* What a refusal changed. */

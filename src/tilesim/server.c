@@ -18,6 +18,8 @@
 
 #include <microhttpd.h>
 
+#include "core/clock.h"
+#include "core/hash.h"
 #include "core/tile.h"
 #include "tilesim/bomb.h"
 #include "tilesim/encode.h"
@@ -46,7 +48,7 @@ struct tsim_server {
     tsim_cache *cache;
     FILE *log; /* line-buffered; stdio locks it per fprintf */
     int port;
-    struct timespec t0;
+    double t0_ms; /* mer_clock_ms() at start */
     time_t last_modified;
     char last_modified_str[64];
     _Atomic unsigned long next_conn_id;
@@ -88,26 +90,14 @@ typedef struct body {
 
 static double now_ms(const tsim_server *s)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - s->t0.tv_sec) * 1e3 + (double)(t.tv_nsec - s->t0.tv_nsec) / 1e6;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
+    return mer_clock_ms() - s->t0_ms;
 }
 
 /* Uniform [0,1) from (seed, draw number, stream): the same seed gives the same
  * outcomes for the same sequence of requests, whatever the timing. */
 static double rand01(uint64_t seed, uint64_t seq, uint64_t stream)
 {
-    uint64_t h = mix64(seed * 0x9e3779b97f4a7c15ull ^ mix64(seq * 4 + stream + 0x2545f4914f6cdd1dull));
+    uint64_t h = mer_mix64(seed * 0x9e3779b97f4a7c15ull ^ mer_mix64(seq * 4 + stream + 0x2545f4914f6cdd1dull));
     return (double)(h >> 11) / 9007199254740992.0;
 }
 
@@ -229,7 +219,7 @@ static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
     }
     for (uint64_t i = 0; i < n; i++) {
         uint64_t p = pos + i;
-        buf[i] = (char)(p < b->len ? b->data[p] : (uint8_t)(mix64(p) & 0xff));
+        buf[i] = (char)(p < b->len ? b->data[p] : (uint8_t)(mer_mix64(p) & 0xff));
     }
     b->r->bytes += n;
     return (ssize_t)n;
@@ -247,7 +237,7 @@ static void body_free(void *cls)
 static void corrupt(uint8_t *d, size_t len, uint64_t seed, uint64_t seq)
 {
     for (size_t i = 4; i < len && i < 4 + 512; i++)
-        d[i] = (uint8_t)(mix64(seed ^ (seq << 20) ^ i) & 0xff);
+        d[i] = (uint8_t)(mer_mix64(seed ^ (seq << 20) ^ i) & 0xff);
 }
 
 /* ---- stats and log ------------------------------------------------------ */
@@ -734,7 +724,7 @@ tsim_server *tsim_server_start(const tsim_config *cfg, char *err, size_t errlen)
     }
     s->cfg = *cfg;
     s->tokens = cfg->burst;
-    clock_gettime(CLOCK_MONOTONIC, &s->t0);
+    s->t0_ms = mer_clock_ms();
     s->last_modified = time(NULL) - 60;
     http_date(s->last_modified, s->last_modified_str, sizeof s->last_modified_str);
     pthread_mutex_init(&s->lock, NULL);
