@@ -18,7 +18,7 @@ static const mer_source g_presets[] = {
      .min_zoom = 0, .max_zoom = 17, .tile_px = 256, .max_concurrent = 2, .rate = 6.0, .burst = 6,
      .allow_bulk = false},
     {.kind = MER_SOURCE_URL, .id = "demo", .url = "http://127.0.0.1:8753/{z}/{x}/{y}.png",
-     .attribution = "Meridian tilesim (synthetic tiles)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
+     .attribution = "Meridian tilesim: Natural Earth, synthetic relief", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
      .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .is_demo = true},
     /* Rendered on the decode workers from assets/world.bin (Natural Earth). */
     {.kind = MER_SOURCE_WORLD, .id = "world", .url = "",
