@@ -10,7 +10,7 @@
 #include "core/tile.h"
 
 typedef struct vd_run {
-    int status;           /* exit status, or -1 if killed / not started */
+    int status;           /* exit status, 128 + signal, or -1 if killed at the deadline / not started */
     char dir[256];        /* a fresh temporary directory for this run */
     char stats[4096 * 8]; /* the --stats JSON ("" if none) */
     char err[8192];       /* the child's stderr */

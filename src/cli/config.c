@@ -177,13 +177,19 @@ static const char *set_source_key(mer_source *s, const char *key, const char *v)
         return mer_parse_int(v, 1, 1000, &s->burst) ? NULL : "burst: expected an integer within 1..1000";
     if (strcmp(key, "rate") == 0)
         return mer_parse_double(v, 0, 1000, &s->rate) ? NULL : "rate: expected a number within 0..1000";
+    if (strcmp(key, "retina") == 0) { /* the server has @2x tiles behind {r} */
+        if (strcmp(v, "true") && strcmp(v, "false"))
+            return "retina: expected true or false";
+        s->hidpi = strcmp(v, "true") == 0;
+        return NULL;
+    }
     if (strcmp(key, "tile_size") == 0) {
         if (!mer_parse_int(v, 64, 1024, &i))
             return "tile_size: expected a tile size within 64..1024";
         s->tile_px = i;
         return NULL;
     }
-    return "unknown source key (url, subdomains, min_zoom, max_zoom, tile_size, attribution, "
+    return "unknown source key (url, subdomains, min_zoom, max_zoom, tile_size, retina, attribution, "
            "user_agent, max_concurrent, rate, burst)";
 }
 

@@ -59,7 +59,9 @@ typedef enum mer_tile_status {
     MER_TILE_OK = 0,      /* rgba holds the image */
     MER_TILE_EMPTY,       /* 404 or an empty tile in the cache: draw nothing */
     MER_TILE_FAILED,      /* gave up; reason says why */
-    MER_TILE_NOT_CACHED,  /* offline (or MBTiles) and not in the cache */
+    MER_TILE_NOT_CACHED,  /* offline and not in the cache */
+    MER_TILE_NO_DATA,     /* an MBTiles source has no tile here: nothing to
+                           * fetch, nothing failed; draw what lies beneath */
 } mer_tile_status;
 
 typedef enum mer_tile_origin {
@@ -118,7 +120,7 @@ typedef struct mer_loader_stats {
     uint64_t retries;
     uint64_t cancelled;       /* transfers cancelled because the tile left the view */
     uint64_t dropped;         /* queued tiles dropped because no longer wanted */
-    uint64_t tiles_ok, tiles_empty, tiles_failed, tiles_not_cached;
+    uint64_t tiles_ok, tiles_empty, tiles_failed, tiles_not_cached, tiles_no_data;
     uint64_t decode_errors;
     uint64_t cache_hits, cache_stale, cache_misses, cache_writes, cache_errors;
     uint64_t revalidated;     /* 304s that refreshed a cached tile */

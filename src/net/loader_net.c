@@ -148,7 +148,7 @@ static void give_up(mer_loader *l, mer_sched_entry *e, long status, const char *
          * noted so a later want waits the failure window before asking the
          * (failing) server again, instead of on every pan. */
         e->state = MER_TS_DONE;
-        e->t_done_ms = mer_loader_now_ms();
+        e->t_done_ms = mer_clock_ms();
         e->reval_failed = true;
         e->last_status = (int)status;
         snprintf(e->code, sizeof e->code, "%s", code ? code : "");
@@ -169,7 +169,7 @@ static void on_throttled(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, l
         give_up(l, e, status, status == 429 ? "429" : "503", reason);
         return;
     }
-    if (mer_retry_after_parse(x->retry_after, time(NULL), &ra_s)) {
+    if (mer_retry_after_parse(x->hdr.retry_after, time(NULL), &ra_s)) {
         /* Retry-After speaks for the whole host: pause every request to it. */
         double until = now + ra_s * 1000.0;
         if (until > l->paused_until_ms)
@@ -202,14 +202,14 @@ static void store_response(mer_loader *l, mer_sched_entry *e, const mer_xfer *x,
     mer_cache_meta m;
     memset(&m, 0, sizeof m);
     int64_t now = (int64_t)time(NULL);
-    snprintf(m.etag, sizeof m.etag, "%s", x->etag);
-    snprintf(m.last_modified, sizeof m.last_modified, "%s", x->last_modified);
+    snprintf(m.etag, sizeof m.etag, "%s", x->hdr.etag);
+    snprintf(m.last_modified, sizeof m.last_modified, "%s", x->hdr.last_modified);
     m.fetched = now;
-    m.expires = mer_http_expiry(x->cache_control[0] ? x->cache_control : NULL, x->expires[0] ? x->expires : NULL,
-                                x->date[0] ? x->date : NULL, now, MER_CACHE_DEFAULT_FLOOR_S);
+    m.expires = mer_http_expiry_cc(x->hdr.cc.present ? &x->hdr.cc : NULL, x->hdr.expires[0] ? x->hdr.expires : NULL,
+                                   x->hdr.date[0] ? x->hdr.date : NULL, now, MER_CACHE_DEFAULT_FLOOR_S);
     /* A 404 without caching headers gets the cache's own (shorter) empty-tile
      * lifetime rather than the 7-day floor meant for images. */
-    if (empty && !x->cache_control[0] && !x->expires[0])
+    if (empty && !x->hdr.cc.present && !x->hdr.expires[0])
         m.expires = 0;
     m.empty = empty;
     if (mer_cache_put(l->cache, e->id, body, len, &m))
@@ -241,13 +241,13 @@ static void on_not_modified(mer_loader *l, mer_sched_entry *e, const mer_xfer *x
     }
     mer_cache_meta m = ce.meta;
     int64_t t = (int64_t)time(NULL);
-    if (x->etag[0])
-        snprintf(m.etag, sizeof m.etag, "%s", x->etag);
-    if (x->last_modified[0])
-        snprintf(m.last_modified, sizeof m.last_modified, "%s", x->last_modified);
+    if (x->hdr.etag[0])
+        snprintf(m.etag, sizeof m.etag, "%s", x->hdr.etag);
+    if (x->hdr.last_modified[0])
+        snprintf(m.last_modified, sizeof m.last_modified, "%s", x->hdr.last_modified);
     m.fetched = t;
-    m.expires = mer_http_expiry(x->cache_control[0] ? x->cache_control : NULL, x->expires[0] ? x->expires : NULL,
-                                x->date[0] ? x->date : NULL, t, MER_CACHE_DEFAULT_FLOOR_S);
+    m.expires = mer_http_expiry_cc(x->hdr.cc.present ? &x->hdr.cc : NULL, x->hdr.expires[0] ? x->hdr.expires : NULL,
+                                   x->hdr.date[0] ? x->hdr.date : NULL, t, MER_CACHE_DEFAULT_FLOOR_S);
     if (mer_cache_refresh(l->cache, e->id, &m))
         l->st.revalidated++;
     l->cache_dirty = true;

@@ -145,7 +145,7 @@ size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len)
         "\"status\": {\"200\": %llu, \"304\": %llu, \"404\": %llu, \"429\": %llu, \"5xx\": %llu, \"other\": %llu}, "
         "\"transport_errors\": %llu, \"retries\": %llu, \"cancelled\": %llu, \"dropped\": %llu, "
         "\"tiles_ok\": %llu, \"tiles_empty\": %llu, \"tiles_failed\": %llu, \"tiles_not_cached\": %llu, "
-        "\"decode_errors\": %llu, \"cache_hits\": %llu, \"cache_stale\": %llu, \"cache_misses\": %llu, "
+        "\"tiles_no_data\": %llu, \"decode_errors\": %llu, \"cache_hits\": %llu, \"cache_stale\": %llu, \"cache_misses\": %llu, "
         "\"cache_writes\": %llu, \"cache_errors\": %llu, \"revalidated\": %llu, \"connections\": %llu, "
         "\"in_flight\": %d, \"max_in_flight\": %d, \"queued\": %d, \"decoding\": %d, \"results_pending\": %d, "
         "\"cap\": %d, \"cap_max\": %d, \"adaptive\": %s, \"rate\": %.3f, \"tokens\": %.3f, \"burst\": %d, "
@@ -156,7 +156,8 @@ size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len)
         (unsigned long long)s->status_other, (unsigned long long)s->transport_errors,
         (unsigned long long)s->retries, (unsigned long long)s->cancelled, (unsigned long long)s->dropped,
         (unsigned long long)s->tiles_ok, (unsigned long long)s->tiles_empty, (unsigned long long)s->tiles_failed,
-        (unsigned long long)s->tiles_not_cached, (unsigned long long)s->decode_errors,
+        (unsigned long long)s->tiles_not_cached, (unsigned long long)s->tiles_no_data,
+        (unsigned long long)s->decode_errors,
         (unsigned long long)s->cache_hits, (unsigned long long)s->cache_stale, (unsigned long long)s->cache_misses,
         (unsigned long long)s->cache_writes, (unsigned long long)s->cache_errors,
         (unsigned long long)s->revalidated, (unsigned long long)s->connections, s->in_flight, s->max_in_flight,

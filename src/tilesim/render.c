@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "tilesim/font.h"
 
 /* The height field is sampled every GRID_STEP pixels and interpolated: the
@@ -25,19 +26,9 @@ typedef struct canvas {
 
 /* ---- noise ------------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
 static double lattice(int64_t ix, int64_t iy, int oct)
 {
-    uint64_t h = mix64((uint64_t)ix * 0x9e3779b97f4a7c15ull ^ mix64((uint64_t)iy + 0x632be59bd9b4e019ull) ^
+    uint64_t h = mer_mix64((uint64_t)ix * 0x9e3779b97f4a7c15ull ^ mer_mix64((uint64_t)iy + 0x632be59bd9b4e019ull) ^
                        (uint64_t)oct * 0xd6e8feb86659fd93ull);
     return (double)(h >> 11) * (2.0 / 9007199254740992.0) - 1.0;
 }

@@ -18,6 +18,8 @@
 
 #include <microhttpd.h>
 
+#include "core/clock.h"
+#include "core/hash.h"
 #include "core/tile.h"
 #include "tilesim/bomb.h"
 #include "tilesim/encode.h"
@@ -48,7 +50,7 @@ struct tsim_server {
     tsim_style style; /* fixed at start-up */
     FILE *log; /* line-buffered; stdio locks it per fprintf */
     int port;
-    struct timespec t0;
+    double t0_ms; /* mer_clock_ms() at start */
     time_t last_modified;
     char last_modified_str[64];
     _Atomic unsigned long next_conn_id;
@@ -90,26 +92,14 @@ typedef struct body {
 
 static double now_ms(const tsim_server *s)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - s->t0.tv_sec) * 1e3 + (double)(t.tv_nsec - s->t0.tv_nsec) / 1e6;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
+    return mer_clock_ms() - s->t0_ms;
 }
 
 /* Uniform [0,1) from (seed, draw number, stream): the same seed gives the same
  * outcomes for the same sequence of requests, whatever the timing. */
 static double rand01(uint64_t seed, uint64_t seq, uint64_t stream)
 {
-    uint64_t h = mix64(seed * 0x9e3779b97f4a7c15ull ^ mix64(seq * 4 + stream + 0x2545f4914f6cdd1dull));
+    uint64_t h = mer_mix64(seed * 0x9e3779b97f4a7c15ull ^ mer_mix64(seq * 4 + stream + 0x2545f4914f6cdd1dull));
     return (double)(h >> 11) / 9007199254740992.0;
 }
 
@@ -231,7 +221,7 @@ static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
     }
     for (uint64_t i = 0; i < n; i++) {
         uint64_t p = pos + i;
-        buf[i] = (char)(p < b->len ? b->data[p] : (uint8_t)(mix64(p) & 0xff));
+        buf[i] = (char)(p < b->len ? b->data[p] : (uint8_t)(mer_mix64(p) & 0xff));
     }
     b->r->bytes += n;
     return (ssize_t)n;
@@ -249,7 +239,7 @@ static void body_free(void *cls)
 static void corrupt(uint8_t *d, size_t len, uint64_t seed, uint64_t seq)
 {
     for (size_t i = 4; i < len && i < 4 + 512; i++)
-        d[i] = (uint8_t)(mix64(seed ^ (seq << 20) ^ i) & 0xff);
+        d[i] = (uint8_t)(mer_mix64(seed ^ (seq << 20) ^ i) & 0xff);
 }
 
 /* ---- stats and log ------------------------------------------------------ */
@@ -349,6 +339,30 @@ static enum MHD_Result control_arg(void *cls, enum MHD_ValueKind kind, const cha
     return x->failed ? MHD_NO : MHD_YES;
 }
 
+/* A JSON string body: the message quotes what the client sent, which may
+ * hold quotes, backslashes, control bytes or bytes that are not UTF-8. Every
+ * byte outside printable ASCII becomes \u00XX, so the answer is valid JSON
+ * (and valid UTF-8) whatever came in. */
+static void json_escape(const char *in, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && n + 7 < len; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*p;
+        } else if (*p < 0x20 || *p > 0x7e) {
+            memcpy(out + n, "\\u00", 4);
+            out[n + 4] = hex[*p >> 4];
+            out[n + 5] = hex[*p & 15];
+            n += 6;
+        } else {
+            out[n++] = (char)*p;
+        }
+    }
+    out[n] = '\0';
+}
+
 static enum MHD_Result handle_control(tsim_server *s, req *r, struct MHD_Connection *c, bool apply)
 {
     control_ctx x = {.failed = false};
@@ -358,8 +372,9 @@ static enum MHD_Result handle_control(tsim_server *s, req *r, struct MHD_Connect
     if (apply)
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, control_arg, &x);
     if (x.failed) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "{\"error\": \"%s\"}\n", x.err); /* err never holds a quote */
+        char esc[6 * sizeof x.err + 1], msg[sizeof esc + 32];
+        json_escape(x.err, esc, sizeof esc);
+        snprintf(msg, sizeof msg, "{\"error\": \"%s\"}\n", esc);
         return send_buf(r, c, 400, "application/json", msg);
     }
     pthread_mutex_lock(&s->lock);
@@ -708,7 +723,7 @@ tsim_server *tsim_server_start(const tsim_config *cfg, char *err, size_t errlen)
     }
     s->cfg = *cfg;
     s->tokens = cfg->burst;
-    clock_gettime(CLOCK_MONOTONIC, &s->t0);
+    s->t0_ms = mer_clock_ms();
     s->last_modified = time(NULL) - 60;
     http_date(s->last_modified, s->last_modified_str, sizeof s->last_modified_str);
     pthread_mutex_init(&s->lock, NULL);

@@ -150,6 +150,7 @@ static ov_kind cached_kind(const mer_layer_ctx *ctx, mer_tile_id id, char *label
     case MER_TILE_EMPTY: snprintf(label, len, "404"); return OV_EMPTY;
     case MER_TILE_FAILED: snprintf(label, len, "failed"); return OV_FAILED;
     case MER_TILE_NOT_CACHED: snprintf(label, len, "not cached"); return OV_FAILED;
+    case MER_TILE_NO_DATA: snprintf(label, len, "no data"); return OV_EMPTY;
     default: break;
     }
     if (e->from_disk) {

@@ -256,8 +256,8 @@ static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, float x, floa
         bool crisp = fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
         mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, a < 1.0 ? (float)(a > 0 ? a : 0) : 1.0f, crisp);
         cnt->exact++;
-    } else if (e && e->status == MER_TILE_EMPTY) {
-        cnt->exact++; /* a 404: nothing there, the background shows */
+    } else if (e && (e->status == MER_TILE_EMPTY || e->status == MER_TILE_NO_DATA)) {
+        cnt->exact++; /* a 404, or not in the MBTiles file: nothing there, what lies beneath shows */
     } else if (e && e->status == MER_TILE_NOT_CACHED && draw_ancestor(d, id, x, y, w, h, m->min_zoom)) {
         cnt->standin++; /* offline: a cached ancestor stands in for a tile the cache lacks */
     } else if (e) {
