@@ -40,6 +40,9 @@ int mer_area_common_option(mer_options *o, const char *name, const char *value, 
 #define MER_CLI_DEFAULT_MAX_TILES 100000
 #define MER_CLI_LIMIT_MAX_TILES 5000000
 bool mer_cli_max_tiles(const char *value, int *out, char *err, size_t errlen);
+/* The area's tile count in *total; false (with a message naming cmd) when it
+ * is more than max_tiles. */
+bool mer_cli_area_fits(const char *cmd, const struct mer_area *area, int max_tiles, uint64_t *total);
 void mer_cli_progress(uint64_t done, uint64_t total, double t0, bool final);
 
 #define MER_COMMAND_TABLE {"fetch", mer_cmd_fetch}, {"prefetch", mer_cmd_prefetch}, \

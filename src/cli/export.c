@@ -200,12 +200,9 @@ static int run_export(const ex_args *a)
         fprintf(stderr, "meridian export: %s already exists; choose another name or remove it\n", a->out);
         return 2;
     }
-    uint64_t total = mer_area_count(&a->area);
-    if (total > (uint64_t)a->max_tiles) {
-        fprintf(stderr, "meridian export: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
-                        "narrow the area or the zoom range, or raise --max-tiles\n", total, a->max_tiles);
+    uint64_t total;
+    if (!mer_cli_area_fits("export", &a->area, a->max_tiles, &total))
         return 2;
-    }
     mer_cache *from = mer_cache_open(a->cache_dir, &a->o.source, 0, err, sizeof err);
     if (!from) {
         fprintf(stderr, "meridian export: %s\n", err);

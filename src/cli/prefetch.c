@@ -258,6 +258,16 @@ bool mer_cli_max_tiles(const char *value, int *out, char *err, size_t errlen)
     return true;
 }
 
+bool mer_cli_area_fits(const char *cmd, const mer_area *area, int max_tiles, uint64_t *total)
+{
+    *total = mer_area_count(area);
+    if (*total <= (uint64_t)max_tiles)
+        return true;
+    fprintf(stderr, "meridian %s: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
+                    "narrow the area or the zoom range, or raise --max-tiles\n", cmd, *total, max_tiles);
+    return false;
+}
+
 void mer_cli_progress(uint64_t done, uint64_t total, double t0, bool final)
 {
     double el = mer_clock_s() - t0;
@@ -440,12 +450,9 @@ static int run_prefetch(pf_args *a)
                 a->area.zmin, a->area.zmax, s->min_zoom, s->max_zoom);
         return 2;
     }
-    uint64_t total = mer_area_count(&a->area);
-    if (total > (uint64_t)a->max_tiles) {
-        fprintf(stderr, "meridian prefetch: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
-                        "narrow the area or the zoom range, or raise --max-tiles\n", total, a->max_tiles);
+    uint64_t total;
+    if (!mer_cli_area_fits("prefetch", &a->area, a->max_tiles, &total))
         return 2;
-    }
     char err[512] = "";
     mer_cache *c = mer_cache_open(a->cache_dir, s, 0, err, sizeof err);
     if (!c || !mer_cache_usable(c)) {
