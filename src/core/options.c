@@ -235,6 +235,11 @@ mer_opt_status mer_options_parse(mer_options *o, int argc, char **argv, char *er
             snprintf(err, len, "unexpected argument '%s'", argv[optind]);
             return MER_OPT_ERROR;
         }
+        if (strlen(argv[optind]) > MER_GEO_URI_MAX) {
+            /* Too long is an error: a cut URI could lose its z or say something else. */
+            snprintf(err, len, "invalid geo: URI: longer than %d characters", MER_GEO_URI_MAX);
+            return MER_OPT_ERROR;
+        }
         snprintf(o->geo_uri, sizeof o->geo_uri, "%s", argv[optind]);
     }
     return MER_OPT_OK;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/geo.h"
 #include "core/parse.h"
 #include "core/source.h"
 
@@ -40,7 +41,7 @@ typedef struct mer_options {
     char config[1024];    /* --config FILE ("" = $XDG_CONFIG_HOME/meridian/meridian.conf) */
     bool no_config;
     bool list_sources;
-    char geo_uri[512];    /* a geo: URI given as the positional argument */
+    char geo_uri[MER_GEO_URI_MAX + 1]; /* a geo: URI given as the positional argument */
 } mer_options;
 
 typedef enum {

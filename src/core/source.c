@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hostpolicy.h"
+
 #define MAX_USER_SOURCES 32
 
 /* OpenStreetMap's tile usage policy: a real User-Agent, honour caching headers,
@@ -19,12 +21,13 @@ static const mer_source g_presets[] = {
      .allow_bulk = false},
     /* tilesim serves @2x variants of every tile */
     {.kind = MER_SOURCE_URL, .id = "demo", .url = "http://127.0.0.1:8753/{z}/{x}/{y}{r}.png",
-     .attribution = "Meridian tilesim (synthetic tiles)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
+     .attribution = "Meridian tilesim: Natural Earth, synthetic relief", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
      .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .is_demo = true, .hidpi = true},
-    /* Rendered on the decode workers from assets/world.bin (Natural Earth). */
+    /* Rendered on the decode workers from assets/world.bin (Natural Earth), at
+     * 512 px on a HiDPI display (vectors: as crisp at any size). */
     {.kind = MER_SOURCE_WORLD, .id = "world", .url = "",
      .attribution = "Natural Earth (public domain)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
-     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true},
+     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .hidpi = true},
 };
 #define N_PRESETS (sizeof g_presets / sizeof g_presets[0])
 
@@ -208,6 +211,8 @@ bool mer_source_from_arg(const char *arg, mer_source *out, char *err, size_t err
     out->rate = 10.0;
     out->burst = 10;
     out->allow_bulk = false;
+    /* A template pointing at a provider's servers gets that provider's policy. */
+    mer_source_apply_provider_policy(out);
     return true;
 }
 
@@ -222,11 +227,13 @@ bool mer_source_add_user(const mer_source *s, char *err, size_t errlen)
     for (size_t i = 0; i < g_n_user; i++)
         if (strcmp(g_user[i].id, s->id) == 0) {
             g_user[i] = *s;
+            mer_source_apply_provider_policy(&g_user[i]);
             return true;
         }
     if (g_n_user >= MAX_USER_SOURCES)
         return set_err(err, errlen, "too many user sources (at most %s)", "32");
-    g_user[g_n_user++] = *s;
+    g_user[g_n_user] = *s;
+    mer_source_apply_provider_policy(&g_user[g_n_user++]);
     return true;
 }
 

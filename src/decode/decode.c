@@ -68,10 +68,13 @@ const char *mer_img_format_name(mer_img_format f)
 int mer_decode_max_side(int expect_px)
 {
     /* Twice the expected side leaves room for @2x tiles of a source that
-     * declares 256 px; nothing is ever allowed above MER_DECODE_MAX_SIDE. */
-    if (expect_px <= 0 || expect_px > MER_DECODE_MAX_SIDE / 2)
+     * declares 256 px, up to MER_DECODE_MAX_SIDE; a configured tile size
+     * above that is allowed itself, never more than MER_DECODE_HARD_MAX. */
+    if (expect_px <= 0)
         return MER_DECODE_MAX_SIDE;
-    return 2 * expect_px;
+    if (expect_px >= MER_DECODE_MAX_SIDE)
+        return expect_px < MER_DECODE_HARD_MAX ? expect_px : MER_DECODE_HARD_MAX;
+    return 2 * expect_px < MER_DECODE_MAX_SIDE ? 2 * expect_px : MER_DECODE_MAX_SIDE;
 }
 
 /* "not an image (starts with "<html>")": printable prefix only. */

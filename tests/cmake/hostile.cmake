@@ -17,3 +17,8 @@ if(TARGET meridian-tilesim)
                             ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c)
   add_dependencies(test_hostile_http meridian-tilesim)
 endif()
+if(TARGET meridian-tilesim)
+  mer_add_unit_test(hostile_guard LABELS hostile TIMEOUT 240
+                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c)
+  add_dependencies(test_hostile_guard meridian meridian-tilesim)
+endif()
