@@ -152,16 +152,29 @@ static bool near(const uint8_t *p, int r, int g, int b)
     return abs(p[0] - r) <= 1 && abs(p[1] - g) <= 1 && abs(p[2] - b) <= 1;
 }
 
+/* Pixel (x, y) has grey g, and so has a horizontal and a vertical neighbour. */
+static bool grey_patch(const vd_image *img, int x, int y, const int g[3])
+{
+    if (!near(vd_px(img, x, y), g[0], g[1], g[2]))
+        return false;
+    bool h = (x > 0 && near(vd_px(img, x - 1, y), g[0], g[1], g[2])) ||
+             (x + 1 < img->w && near(vd_px(img, x + 1, y), g[0], g[1], g[2]));
+    bool v = (y > 0 && near(vd_px(img, x, y - 1), g[0], g[1], g[2])) ||
+             (y + 1 < img->h && near(vd_px(img, x, y + 1), g[0], g[1], g[2]));
+    return h && v;
+}
+
 long vd_count_placeholder(const vd_image *img, int x0, int y0, int x1, int y1)
 {
+    /* The two greys of shaders/ui.frag's 16 px placeholder checkerboard. Every
+     * pixel of the pattern has a same-grey neighbour across and down; a map's
+     * antialiased or filtered pixel that happens to be one of the greys (the
+     * world map's cream land blended with a line) has not. */
+    static const int greys[2][3] = {{217, 215, 209}, {204, 202, 196}};
     long n = 0;
     for (int y = y0; y < y1 && y < img->h; y++)
-        for (int x = x0; x < x1 && x < img->w; x++) {
-            const uint8_t *p = vd_px(img, x, y);
-            /* The two greys of shaders/tile.frag's placeholder checkerboard. */
-            if (near(p, 217, 215, 209) || near(p, 204, 202, 196))
-                n++;
-        }
+        for (int x = x0; x < x1 && x < img->w; x++)
+            n += grey_patch(img, x, y, greys[0]) || grey_patch(img, x, y, greys[1]);
     return n;
 }
 

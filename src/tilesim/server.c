@@ -46,6 +46,8 @@ typedef struct counters {
 struct tsim_server {
     struct MHD_Daemon *daemon;
     tsim_cache *cache;
+    mer_world *world; /* --map world: read-only after start, freed after the daemon stops */
+    tsim_style style; /* fixed at start-up */
     FILE *log; /* line-buffered; stdio locks it per fprintf */
     int port;
     double t0_ms; /* mer_clock_ms() at start */
@@ -432,11 +434,11 @@ static bool parse_tile_path(const char *url, tile_req *out)
     return true;
 }
 
-static bool tile_is_empty(const tsim_config *cfg, mer_tile_id t)
+static bool tile_is_empty(const tsim_server *s, const tsim_config *cfg, mer_tile_id t)
 {
     switch (cfg->empty_rule) {
     case TSIM_EMPTY_SEA:
-        return tsim_tile_is_sea(t);
+        return tsim_style_tile_is_sea(&s->style, t);
     case TSIM_EMPTY_HASH:
         return rand01(cfg->seed, mer_tile_key(t), 3) < cfg->empty_fraction;
     default:
@@ -507,7 +509,7 @@ static bool get_tile(tsim_server *s, const tile_req *tr, uint8_t **data, size_t 
         pthread_mutex_unlock(&s->lock);
         return true;
     }
-    uint8_t *rgb = tsim_render(tr->t, tr->scale);
+    uint8_t *rgb = tsim_render_style(&s->style, tr->t, tr->scale);
     if (!rgb)
         return false;
     int rc = tsim_encode(tr->fmt, rgb, TSIM_TILE_PX * tr->scale, data, len);
@@ -630,7 +632,7 @@ static enum MHD_Result handle_tile(tsim_server *s, req *r, struct MHD_Connection
     double delay = cfg.latency_ms + rand01(cfg.seed, seq, 1) * cfg.jitter_ms;
     if (delay > 0 && !wait_ms(s, delay))
         return MHD_NO;
-    if (tr->t.z < 0 || tr->t.z > cfg.max_zoom || tile_is_empty(&cfg, tr->t)) {
+    if (tr->t.z < 0 || tr->t.z > cfg.max_zoom || tile_is_empty(s, &cfg, tr->t)) {
         r->fault = TSIM_FAULT_NONE;
         return send_empty(r, c, &cfg);
     }
@@ -733,6 +735,25 @@ tsim_server *tsim_server_start(const tsim_config *cfg, char *err, size_t errlen)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->wake, &ca);
     pthread_condattr_destroy(&ca);
+    s->style.codes = cfg->codes;
+    if (cfg->map == TSIM_MAP_WORLD) {
+        char path[1024], why[256];
+        if (cfg->world_path[0])
+            snprintf(path, sizeof path, "%s", cfg->world_path);
+        else if (!mer_world_find_asset(path, sizeof path)) {
+            snprintf(err, errlen, "cannot find the world map data (assets/world.bin): give --world "
+                                  "FILE or --map noise");
+            tsim_server_stop(s);
+            return NULL;
+        }
+        s->world = mer_world_load(path, why, sizeof why);
+        if (!s->world) {
+            snprintf(err, errlen, "cannot load the world map: %s", why);
+            tsim_server_stop(s);
+            return NULL;
+        }
+        s->style.world = s->world;
+    }
     s->cache = tsim_cache_new((size_t)cfg->cache_mb * 1024 * 1024);
     if (!s->cache || !open_log(s, cfg->log_path, err, errlen)) {
         if (!s->cache)
@@ -779,6 +800,7 @@ void tsim_server_stop(tsim_server *s)
     if (s->log)
         fclose(s->log);
     tsim_cache_free(s->cache);
+    mer_world_free(s->world); /* no connection thread renders any more */
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     free(s);
