@@ -122,6 +122,11 @@ static bool parse_states(const char *list, unsigned *out, char *why, size_t len)
         snprintf(why, len, "state list too long");
         return false;
     }
+    size_t n = strlen(list);
+    if (n == 0 || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")) {
+        snprintf(why, len, "unknown tile state '' in '%.64s' (an empty item)", list);
+        return false;
+    }
     snprintf(buf, sizeof buf, "%s", list);
     *out = 0;
     char *save = NULL;
