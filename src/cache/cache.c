@@ -553,11 +553,6 @@ bool mer_cache_usable(const mer_cache *c)
     return c && c->usable;
 }
 
-const char *mer_cache_path(const mer_cache *c)
-{
-    return c ? c->path : "";
-}
-
 /* ---- metadata ------------------------------------------------------------------ */
 
 bool mer_cache_get_metadata(mer_cache *c, const char *name, char *buf, size_t len)

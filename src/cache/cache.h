@@ -141,8 +141,6 @@ typedef struct mer_cache_totals {
 } mer_cache_totals;
 bool mer_cache_get_totals(mer_cache *c, mer_cache_totals *out);
 
-/* The database file behind c. */
-const char *mer_cache_path(const mer_cache *c);
 /* The file mer_cache_open uses for src under dir: DIR/<id>.mbtiles for a
  * preset (src->preset), whose identity is its name; DIR/<id>-<hash of
  * url>.mbtiles for other sources, so two custom URLs never share a file; "@2x"

@@ -25,6 +25,7 @@
 #include "cli/commands.h"
 #include "cli/configs.h"
 #include "core/area.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 #define BATCH 500
@@ -78,16 +79,9 @@ static int ex_set(void *ud, const char *name, const char *value, char *err, size
         return mer_cli_max_tiles(value, &a->max_tiles, err, errlen) ? 0 : 2;
     } else if (strcmp(name, "quiet") == 0) {
         a->quiet = true;
-    } else if (strcmp(name, "verbose") == 0) {
-        a->o.verbose++;
-    } else if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0) {
-        ; /* read by mer_options_load_config */
-    } else if (strcmp(name, "source") == 0 || strcmp(name, "cache-dir") == 0) {
-        if (mer_options_set(&a->o, name, value, err, errlen) != MER_OPT_OK)
-            return 2;
     } else {
-        snprintf(err, errlen, "unknown option --%s", name);
-        return 2;
+        static const char *const pass[] = {"source", "cache-dir", NULL};
+        return mer_area_common_option(&a->o, name, value, pass, err, errlen);
     }
     return 0;
 }
@@ -110,8 +104,8 @@ static bool copy_range(mer_cache *from, mer_cache *to, mer_tile_range r, ex_coun
             return false;
         k->missing += cells - (uint64_t)have;
         k->seen += cells;
-        if (k->bar && mer_cli_mono_s() - k->last_bar > 0.2) {
-            k->last_bar = mer_cli_mono_s();
+        if (k->bar && mer_clock_s() - k->last_bar > 0.2) {
+            k->last_bar = mer_clock_s();
             mer_cli_progress(k->seen, k->total, k->t0, false);
         }
         for (uint64_t i = 0; i < cells; i++) {
@@ -206,12 +200,9 @@ static int run_export(const ex_args *a)
         fprintf(stderr, "meridian export: %s already exists; choose another name or remove it\n", a->out);
         return 2;
     }
-    uint64_t total = mer_area_count(&a->area);
-    if (total > (uint64_t)a->max_tiles) {
-        fprintf(stderr, "meridian export: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
-                        "narrow the area or the zoom range, or raise --max-tiles\n", total, a->max_tiles);
+    uint64_t total;
+    if (!mer_cli_area_fits("export", &a->area, a->max_tiles, &total))
         return 2;
-    }
     mer_cache *from = mer_cache_open(a->cache_dir, &a->o.source, 0, err, sizeof err);
     if (!from) {
         fprintf(stderr, "meridian export: %s\n", err);
@@ -236,7 +227,7 @@ static int run_export(const ex_args *a)
         mer_cache_close(from);
         return 1;
     }
-    ex_counts k = {.zmin = -1, .zmax = -1, .total = total, .t0 = mer_cli_mono_s()};
+    ex_counts k = {.zmin = -1, .zmax = -1, .total = total, .t0 = mer_clock_s()};
     k.bar = !a->quiet && isatty(2);
     uint8_t *bits = malloc((MER_CACHE_COVERAGE_MAX + 7) / 8);
     bool ok = bits != NULL;

@@ -19,6 +19,7 @@
 #include "cli/configs.h"
 #include "cli/fetch_out.h"
 #include "cli/png_stream.h"
+#include "core/clock.h"
 #include "core/hostpolicy.h"
 #include "core/options.h"
 #include "core/log.h"
@@ -397,13 +398,6 @@ static void progress(const fetch_job *j, bool end)
         fputc('\n', stderr);
 }
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Runs the loader until every tile is final (or it has nothing left to do). */
 static void run(fetch_job *j, mer_loader *l, double t0)
 {
@@ -416,7 +410,7 @@ static void run(fetch_job *j, mer_loader *l, double t0)
             continue;
         if (mer_loader_idle(l))
             break; /* e.g. stale copies whose revalidation failed */
-        if (j->a.deadline_s > 0 && now_ms() - t0 > j->a.deadline_s * 1000) {
+        if (j->a.deadline_s > 0 && mer_clock_ms() - t0 > j->a.deadline_s * 1000) {
             fprintf(stderr, "meridian fetch: deadline of %.1f s reached\n", j->a.deadline_s);
             break;
         }
@@ -425,8 +419,8 @@ static void run(fetch_job *j, mer_loader *l, double t0)
     }
     progress(j, true);
     /* Let the loader publish its final counters before --stats reads them. */
-    double end = now_ms() + 2000;
-    while (!mer_loader_idle(l) && now_ms() < end) {
+    double end = mer_clock_ms() + 2000;
+    while (!mer_loader_idle(l) && mer_clock_ms() < end) {
         size_t k = mer_loader_poll_results(l, res, 64);
         for (size_t i = 0; i < k; i++)
             take_result(j, &res[i]);
@@ -600,7 +594,7 @@ int mer_cmd_fetch(int argc, char **argv)
     cfg.on_ready = on_ready;
     cfg.ud = &j;
     char err[256];
-    double t0 = now_ms();
+    double t0 = mer_clock_ms();
     if (!(l = mer_loader_create(&cfg, err, sizeof err))) {
         fprintf(stderr, "meridian fetch: %s\n", err);
         goto out;
@@ -609,10 +603,10 @@ int mer_cmd_fetch(int argc, char **argv)
         goto out;
     mer_loader_want(l, 1, want, j.n);
     run(&j, l, t0);
-    double wall = now_ms() - t0;
+    double wall = mer_clock_ms() - t0;
     if (!finish_png(&j))
         goto out;
-    double png_ms = now_ms() - t0 - wall;
+    double png_ms = mer_clock_ms() - t0 - wall;
     if (j.a.stats[0] && !write_stats(&j, l, wall, png_ms))
         goto out;
     rc = report(&j, wall);

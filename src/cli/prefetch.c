@@ -29,6 +29,7 @@
 #include "cli/commands.h"
 #include "cli/configs.h"
 #include "core/area.h"
+#include "core/clock.h"
 #include "core/hostpolicy.h"
 #include "core/log.h"
 #include "net/loader.h"
@@ -63,13 +64,6 @@ static void on_sigint(int sig)
     g_interrupted = 1;
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -101,20 +95,28 @@ static int set_option(pf_args *a, const char *name, const char *value, char *err
         a->dry_run = true;
     else if (strcmp(name, "quiet") == 0)
         a->quiet = true;
-    else if (strcmp(name, "verbose") == 0)
-        a->o.verbose++;
-    else if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0)
-        ; /* read by mer_options_load_config */
-    else if (strcmp(name, "source") == 0 || strcmp(name, "cache-dir") == 0 || strcmp(name, "cache-size") == 0 ||
-             strcmp(name, "max-concurrent") == 0 || strcmp(name, "rate") == 0 || strcmp(name, "burst") == 0 ||
-             strcmp(name, "user-agent") == 0) {
-        if (mer_options_set(&a->o, name, value, err, errlen) != MER_OPT_OK)
-            return 2;
-    } else {
-        snprintf(err, errlen, "unknown option --%s", name);
-        return 2;
+    else {
+        static const char *const pass[] = {"source", "cache-dir", "cache-size", "max-concurrent", "rate", "burst",
+                                           "user-agent", NULL};
+        return mer_area_common_option(&a->o, name, value, pass, err, errlen);
     }
     return 0;
+}
+
+int mer_area_common_option(mer_options *o, const char *name, const char *value, const char *const *pass, char *err,
+                           size_t errlen)
+{
+    if (strcmp(name, "verbose") == 0) {
+        o->verbose++;
+        return 0;
+    }
+    if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0)
+        return 0; /* read by mer_options_load_config */
+    for (size_t i = 0; pass[i]; i++)
+        if (strcmp(name, pass[i]) == 0)
+            return mer_options_set(o, name, value, err, errlen) == MER_OPT_OK ? 0 : 2;
+    snprintf(err, errlen, "unknown option --%s", name);
+    return 2;
 }
 
 /* Parses "--name value" and "--name=value" (shared with export). */
@@ -248,25 +250,27 @@ static void wait_wake(pf_wake *w, int ms)
 
 bool mer_cli_max_tiles(const char *value, int *out, char *err, size_t errlen)
 {
-    char *end;
-    long v = value ? strtol(value, &end, 10) : 0;
-    if (!value || !*value || *end || v < 1 || v > MER_CLI_LIMIT_MAX_TILES) {
+    if (!mer_parse_int(value, 1, MER_CLI_LIMIT_MAX_TILES, out)) {
         snprintf(err, errlen, "--max-tiles: expected a number from 1 to %d, got '%s'", MER_CLI_LIMIT_MAX_TILES,
                  value ? value : "");
         return false;
     }
-    *out = (int)v;
     return true;
 }
 
-double mer_cli_mono_s(void)
+bool mer_cli_area_fits(const char *cmd, const mer_area *area, int max_tiles, uint64_t *total)
 {
-    return mono_s();
+    *total = mer_area_count(area);
+    if (*total <= (uint64_t)max_tiles)
+        return true;
+    fprintf(stderr, "meridian %s: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
+                    "narrow the area or the zoom range, or raise --max-tiles\n", cmd, *total, max_tiles);
+    return false;
 }
 
 void mer_cli_progress(uint64_t done, uint64_t total, double t0, bool final)
 {
-    double el = mono_s() - t0;
+    double el = mer_clock_s() - t0;
     double rate = el > 0 ? (double)done / el : 0;
     int width = 30, fill = total ? (int)((double)done / (double)total * width) : width;
     char bar[40];
@@ -368,7 +372,7 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
         return 1;
     }
     bool tty = isatty(2) && !a->quiet;
-    double t0 = mono_s(), last_bar = 0;
+    double t0 = mer_clock_s(), last_bar = 0;
     size_t next = 0;
     mer_tile_result res[64];
     while (!g_interrupted) {
@@ -388,9 +392,9 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
             take_result(&r, &res[i]);
             mer_tile_result_release(&res[i]);
         }
-        if (tty && mono_s() - last_bar > 0.1) {
+        if (tty && mer_clock_s() - last_bar > 0.1) {
             mer_cli_progress(r.k.done, n_fetch, t0, false);
-            last_bar = mono_s();
+            last_bar = mer_clock_s();
         }
         if (got)
             continue;
@@ -404,7 +408,7 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
         }
         wait_wake(&w, 100);
     }
-    *secs = mono_s() - t0;
+    *secs = mer_clock_s() - t0;
     if (tty)
         mer_cli_progress(r.k.done, n_fetch, t0, true);
     mer_loader_destroy(r.l); /* flushes the cache: everything finished is stored */
@@ -446,12 +450,9 @@ static int run_prefetch(pf_args *a)
                 a->area.zmin, a->area.zmax, s->min_zoom, s->max_zoom);
         return 2;
     }
-    uint64_t total = mer_area_count(&a->area);
-    if (total > (uint64_t)a->max_tiles) {
-        fprintf(stderr, "meridian prefetch: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
-                        "narrow the area or the zoom range, or raise --max-tiles\n", total, a->max_tiles);
+    uint64_t total;
+    if (!mer_cli_area_fits("prefetch", &a->area, a->max_tiles, &total))
         return 2;
-    }
     char err[512] = "";
     mer_cache *c = mer_cache_open(a->cache_dir, s, 0, err, sizeof err);
     if (!c || !mer_cache_usable(c)) {

@@ -21,12 +21,13 @@ static const mer_source g_presets[] = {
      .allow_bulk = false},
     /* tilesim serves @2x variants of every tile */
     {.kind = MER_SOURCE_URL, .id = "demo", .url = "http://127.0.0.1:8753/{z}/{x}/{y}{r}.png",
-     .attribution = "Meridian tilesim (synthetic tiles)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
+     .attribution = "Meridian tilesim: Natural Earth, synthetic relief", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
      .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .is_demo = true, .hidpi = true},
-    /* Rendered on the decode workers from assets/world.bin (Natural Earth). */
+    /* Rendered on the decode workers from assets/world.bin (Natural Earth), at
+     * 512 px on a HiDPI display (vectors: as crisp at any size). */
     {.kind = MER_SOURCE_WORLD, .id = "world", .url = "",
      .attribution = "Natural Earth (public domain)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
-     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true},
+     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .hidpi = true},
 };
 #define N_PRESETS (sizeof g_presets / sizeof g_presets[0])
 

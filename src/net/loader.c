@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "net/loader_impl.h"
 
@@ -36,13 +37,6 @@
 #define IDLE_WAIT_MS 1000
 #define REDELIVER_DONE_MS 2000.0
 #define REDELIVER_FAILED_MS 10000.0
-
-double mer_loader_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 void mer_loader_config_defaults(mer_loader_config *c, const mer_source *src)
 {
@@ -256,7 +250,7 @@ static void *loader_main(void *arg)
     mer_loader *l = arg;
     open_cache(l);
     for (;;) {
-        double now = mer_loader_now_ms();
+        double now = mer_clock_ms();
         if (!take_inbox(l, now))
             break;
         mer_loader_drain_done(l, now);
@@ -333,7 +327,7 @@ static bool check_config(const mer_loader_config *c, char *err, size_t errlen)
 
 static void init_thread_state(mer_loader *l)
 {
-    double now = mer_loader_now_ms();
+    double now = mer_clock_ms();
     const mer_loader_config *c = &l->cfg;
     l->t0_ms = l->last_flush_ms = now;
     l->last_publish_ms = now - PUBLISH_EVERY_MS;
@@ -401,7 +395,7 @@ mer_loader *mer_loader_create(const mer_loader_config *c, char *err, size_t errl
         }
     }
     init_thread_state(l);
-    mer_loader_publish(l, mer_loader_now_ms());
+    mer_loader_publish(l, mer_clock_ms());
     if (pthread_create(&l->thread, NULL, loader_main, l) != 0) {
         snprintf(err, errlen, "cannot start the loader thread");
         goto fail;

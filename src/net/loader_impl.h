@@ -1,6 +1,7 @@
 /* Private to the loader's .c files (loader.c: API, thread loop, inbox;
- * loader_net.c: transfers and HTTP policy; loader_pub.c: cache hits,
- * results, published stats and tile states). Not for other modules. */
+ * loader_net.c: transfers and HTTP policy; loader_deliver.c: cache hits,
+ * decode jobs, results; loader_stats.c: published stats and tile states;
+ * loader_cov.c: coverage questions). Not for other modules. */
 #ifndef MER_NET_LOADER_IMPL_H
 #define MER_NET_LOADER_IMPL_H
 
@@ -10,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "cache/cache.h"
+#include "core/clock.h"
 #include "decode/pool.h"
 #include "decode/world.h"
 #include "net/loader.h"
@@ -115,7 +117,6 @@ struct mer_loader {
     char ua[256];
 };
 
-double mer_loader_now_ms(void);
 void mer_loader_wake(mer_loader *l);
 
 /* loader_net.c */
@@ -128,7 +129,7 @@ void mer_loader_net_cancel_all(mer_loader *l);
 #define COV_BYTES (MER_LOADER_COVERAGE_MAX / 8)
 void mer_loader_cov_answer(mer_loader *l, mer_tile_range r, uint64_t serial);
 
-/* loader_pub.c */
+/* loader_deliver.c */
 void mer_loader_tile_added(mer_loader *l, mer_sched_entry *e);
 void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, mer_tile_origin o,
                         int http_status, const char *code, const char *reason);
@@ -138,7 +139,9 @@ void mer_loader_submit_render(mer_loader *l, mer_sched_entry *e);
 void mer_loader_decode_done(void *ud, void *ctx, uint8_t *rgba, int w, int h, const char *reason);
 void mer_loader_drain_done(mer_loader *l, double now);
 void mer_loader_drain_final(mer_loader *l); /* shutdown: only forgets bad bodies */
-bool mer_loader_publish(mer_loader *l, double now);
 void mer_loader_cache_tick(mer_loader *l, double now, bool idle);
+
+/* loader_stats.c */
+bool mer_loader_publish(mer_loader *l, double now);
 
 #endif

@@ -148,7 +148,7 @@ static void give_up(mer_loader *l, mer_sched_entry *e, long status, const char *
          * noted so a later want waits the failure window before asking the
          * (failing) server again, instead of on every pan. */
         e->state = MER_TS_DONE;
-        e->t_done_ms = mer_loader_now_ms();
+        e->t_done_ms = mer_clock_ms();
         e->reval_failed = true;
         e->last_status = (int)status;
         snprintf(e->code, sizeof e->code, "%s", code ? code : "");

@@ -66,8 +66,6 @@ double mer_sched_next_retry_ms(const mer_sched *s);
 size_t mer_sched_count(const mer_sched *s);
 mer_sched_entry *mer_sched_at(mer_sched *s, size_t i);
 mer_sched_entry *mer_sched_find(mer_sched *s, mer_tile_id id);
-/* Removes and frees one entry (no hook). */
-void mer_sched_remove(mer_sched *s, mer_sched_entry *e);
 
 /* Tiles not finished: QUEUED, IN_FLIGHT, RETRY_WAIT, PAUSED, DECODING. */
 int mer_sched_outstanding(const mer_sched *s);

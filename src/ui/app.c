@@ -18,6 +18,7 @@
 #include <SDL_image.h>
 #include <epoxy/gl.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "core/tile.h"
@@ -32,17 +33,9 @@
 #define WARM_UP_PRESENTS 3
 #define FAST_FLING_PX_S 1500.0
 
-/* Optional layers in key order; see layers.h to add one (tile-state overlay
- * N, network panel P, cache coverage C). */
-static const mer_layer *const g_layers[] = {&mer_layer_grid, &mer_layer_overlay, &mer_layer_panel,
-                                            &mer_layer_coverage};
-
 double mer_app_now(void)
 {
-    static double freq;
-    if (freq == 0)
-        freq = (double)SDL_GetPerformanceFrequency();
-    return (double)SDL_GetPerformanceCounter() / freq;
+    return mer_clock_s();
 }
 
 void mer_app_quit(mer_app *a, int code)
@@ -125,7 +118,7 @@ static bool frame_needed(const mer_app *a)
 
 bool mer_app_idle(mer_app *a)
 {
-    if (frame_needed(a) || a->dragging)
+    if (frame_needed(a) || a->in.dragging)
         return false;
     if (a->loader && !mer_loader_idle(a->loader))
         return false;
@@ -155,7 +148,7 @@ static bool pending_refill(mer_app *a)
  * sees: the tile-count cap is lifted then (the time cap stays, doubled). */
 static bool over_budget(const mer_app *a, int n, double t0)
 {
-    bool still_start = a->t_full_view == 0 && !animating(a) && !a->dragging;
+    bool still_start = a->t_full_view == 0 && !animating(a) && !a->in.dragging;
     double ms = (mer_app_now() - t0) * 1000.0;
     if (still_start)
         return n > 0 && ms >= 2.0 * a->cfg->upload_ms;
@@ -241,16 +234,12 @@ static void draw_hud(mer_app *a)
                        .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a),
                        .failed = a->last_failed, .offline = a->cfg->offline};
     /* The optional layers' keys, so nobody needs the README to find them. */
-    char hint[160] = "";
-    for (int i = 0; i < a->n_layers; i++) {
-        size_t n = strlen(hint);
-        snprintf(hint + n, sizeof hint - n, "%s%s %s%s", i ? "   " : "", SDL_GetKeyName(a->layers[i]->key),
-                 a->layers[i]->name, a->layer_on[i] ? " (on)" : "");
-    }
+    char hint[160];
+    mer_layers_hint(&a->layers, hint, sizeof hint);
     in.hint = hint;
-    if (a->mouse_in) {
+    if (a->in.mouse_in) {
         double u, v;
-        mer_camera_screen_to_world(&a->cam, a->mouse_x, a->mouse_y, &u, &v);
+        mer_camera_screen_to_world(&a->cam, a->in.mouse_x, a->in.mouse_y, &u, &v);
         if (v >= 0 && v <= 1) {
             mer_world_to_lonlat(u - floor(u), v, &lon, &lat);
             in.have_cursor = true;
@@ -258,21 +247,23 @@ static void draw_hud(mer_app *a)
             in.cursor_lon = lon;
         }
     }
-    mer_hud_draw(a->hud, a->gfx, &in, a->dw, a->dh, a->scale, a->hud_on);
+    mer_hud_draw(a->hud, a->gfx, &in, a->dw, a->dh, a->scale, a->in.hud_on);
+}
+
+mer_layer_ctx mer_app_layer_ctx(const mer_app *a, double now, const char *shot_path)
+{
+    mer_layer_ctx ctx = {.gfx = a->gfx, .cam = &a->cam, .scale = a->scale, .dw = a->dw, .dh = a->dh,
+                         .loader = a->loader, .tc = a->tc, .now = now, .mouse_x = a->in.mouse_x,
+                         .mouse_y = a->in.mouse_y, .offline = a->cfg->offline,
+                         .demo_url = a->cfg->demo_url[0] ? a->cfg->demo_url : NULL, .shot_path = shot_path};
+    ctx.slots = mer_mapview_slots(a->mv, &ctx.n_slots);
+    return ctx;
 }
 
 static bool draw_layers(mer_app *a, double now)
 {
-    bool more = false;
-    size_t n_slots;
-    const mer_slot_info *slots = mer_mapview_slots(a->mv, &n_slots);
-    mer_layer_ctx ctx = {a->gfx, &a->cam, a->scale, a->dw, a->dh, a->loader, a->tc, slots, n_slots, now,
-                         a->mouse_x, a->mouse_y, a->cfg->offline, a->cfg->demo_url[0] ? a->cfg->demo_url : NULL,
-                         a->shot_path[0] ? a->shot_path : NULL};
-    for (int i = 0; i < a->n_layers; i++)
-        if (a->layer_on[i] && a->layers[i]->draw)
-            more |= a->layers[i]->draw(&ctx, a->layer_state[i]);
-    return more;
+    mer_layer_ctx ctx = mer_app_layer_ctx(a, now, a->run.shot_path[0] ? a->run.shot_path : NULL);
+    return mer_layers_draw(&a->layers, &ctx);
 }
 
 /* Moved to a display with another scale: the HUD's font follows. */
@@ -307,14 +298,14 @@ static void render_frame(mer_app *a, double t0)
     if (draw_layers(a, now))
         a->dirty = true;
     draw_hud(a);
-    if (a->shot_path[0]) {
+    if (a->run.shot_path[0]) {
         char err[1200];
-        if (!mer_gfx_screenshot(a->dw, a->dh, a->shot_path, err, sizeof err)) {
+        if (!mer_gfx_screenshot(a->dw, a->dh, a->run.shot_path, err, sizeof err)) {
             fprintf(stderr, "meridian: %s\n", err);
-            a->shot_failed = true;
+            a->run.shot_failed = true;
         }
-        a->shot_path[0] = '\0';
-        a->shot_done = true;
+        a->run.shot_path[0] = '\0';
+        a->run.shot_done = true;
     }
     double t_swap = mer_app_now();
     fs.draw_ms = (t_swap - now) * 1000.0;
@@ -351,7 +342,7 @@ static void main_loop(mer_app *a)
 {
     SDL_Event ev;
     while (a->running) {
-        int wait_ms = a->script ? mer_runner_step(a) : -1;
+        int wait_ms = a->run.script ? mer_runner_step(a) : -1;
         if (!a->running)
             break;
         bool need = frame_needed(a);
@@ -384,7 +375,7 @@ static bool create_window(mer_app *a, char *err, size_t len)
     Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     if (a->cfg->fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    a->fullscreen = a->cfg->fullscreen;
+    a->in.fullscreen = a->cfg->fullscreen;
     a->win = SDL_CreateWindow("Meridian", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, a->cfg->width,
                               a->cfg->height, flags);
     if (!a->win) {
@@ -459,24 +450,11 @@ static bool start_loader(mer_app *a, char *err, size_t len)
     return a->loader != NULL;
 }
 
-static void start_layers(mer_app *a)
-{
-    for (size_t i = 0; i < sizeof g_layers / sizeof g_layers[0] && a->n_layers < MER_APP_MAX_LAYERS; i++) {
-        if (!g_layers[i])
-            continue;
-        a->layers[a->n_layers] = g_layers[i];
-        a->layer_state[a->n_layers] = g_layers[i]->create ? g_layers[i]->create() : NULL;
-        int k = g_layers[i]->key;
-        a->layer_on[a->n_layers] = (a->cfg->overlay_on && k == SDLK_n) || (a->cfg->panel_on && k == SDLK_p);
-        a->n_layers++;
-    }
-}
-
 static bool setup(mer_app *a, char *err, size_t len)
 {
     if (a->cfg->script[0]) {
-        a->script = mer_script_load(a->cfg->script, err, len);
-        if (!a->script) {
+        a->run.script = mer_script_load(a->cfg->script, err, len);
+        if (!a->run.script) {
             a->exit_code = 2;
             return false;
         }
@@ -519,7 +497,7 @@ static bool setup(mer_app *a, char *err, size_t len)
             return false;
         a->hud_scale = a->scale;
     }
-    start_layers(a);
+    mer_layers_start(&a->layers, a->cfg->overlay_on, a->cfg->panel_on);
     /* The loader starts, and is asked for the first view, before the warm-up:
      * disk reads and decoding then overlap shader compilation and the window
      * mapping instead of following them. */
@@ -592,15 +570,13 @@ static void teardown(mer_app *a)
         mer_tile_result_release(&a->pending[a->pend_head++]);
         a->pend_n--;
     }
-    for (int i = 0; i < a->n_layers; i++)
-        if (a->layers[i]->destroy)
-            a->layers[i]->destroy(a->layer_state[i]);
+    mer_layers_stop(&a->layers);
     mer_hud_destroy(a->hud);
     mer_texcache_destroy(a->tc);
     mer_gfx_destroy(a->gfx);
     mer_mapview_destroy(a->mv);
     mer_stats_destroy(a->stats);
-    mer_script_free(a->script);
+    mer_script_free(a->run.script);
     if (a->gl)
         SDL_GL_DeleteContext(a->gl);
     if (a->win)
@@ -619,7 +595,7 @@ int mer_app_run(const mer_view_config *cfg)
     a->cfg = cfg;
     a->t_start = mer_app_now();
     a->src = cfg->source;
-    a->hud_on = true;
+    a->in.hud_on = true;
     char err[1024] = "";
     int code;
     if (!setup(a, err, sizeof err)) {

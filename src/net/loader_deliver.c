@@ -1,6 +1,7 @@
-/* The loader's outputs (loader thread, except mer_loader_decode_done which
- * runs on a decode worker): disk-cache answers for new tiles, results into
- * the completion queue, decode jobs, and the published stats / tile states. */
+/* Delivering tiles (loader thread, except mer_loader_decode_done which runs
+ * on a decode worker): disk-cache answers for new tiles, decode jobs, results
+ * into the completion queue, and the disk cache's flush tick. The published
+ * stats and tile states are in loader_stats.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ static void fill_result(mer_loader *l, const mer_sched_entry *e, mer_tile_result
     r->origin = o;
     r->http_status = http_status;
     r->attempts = e->requests;
-    r->latency_ms = e->t_first_ms > 0 ? mer_loader_now_ms() - e->t_first_ms : 0;
+    r->latency_ms = e->t_first_ms > 0 ? mer_clock_ms() - e->t_first_ms : 0;
     r->generation = e->generation;
 }
 
@@ -33,7 +34,7 @@ void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, m
     if (reason)
         snprintf(r.reason, sizeof r.reason, "%s", reason);
     e->state = st == MER_TILE_FAILED ? MER_TS_FAILED : MER_TS_DONE;
-    e->t_done_ms = mer_loader_now_ms();
+    e->t_done_ms = mer_clock_ms();
     e->last_status = http_status;
     snprintf(e->code, sizeof e->code, "%s", code ? code : "");
     if (st == MER_TILE_EMPTY)
