@@ -100,12 +100,13 @@ static void start_source(cfg_ctx *c, const char *name)
     memset(s, 0, sizeof *s);
     snprintf(s->id, sizeof s->id, "%s", name);
     s->kind = MER_SOURCE_URL;
-    /* Unknown servers get the polite limits of OpenStreetMap's tile policy. */
+    /* An unknown server, as for a URL on the command line (core/source.c):
+     * start at 6 connections and no rate limit; adaptive limits find the rest,
+     * within max_concurrent / rate / burst when the section sets them. */
     s->max_zoom = 19;
     s->tile_px = 256;
-    s->max_concurrent = 2;
-    s->rate = 10.0;
-    s->burst = 10;
+    s->max_concurrent = 16;
+    s->start_concurrent = 6;
     snprintf(s->attribution, sizeof s->attribution, "%s", name);
     c->pending_line = c->line;
     c->url_line = 0;
