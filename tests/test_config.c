@@ -2,6 +2,7 @@
  * bad line gives FILE:LINE and is skipped while the rest applies; the command
  * line overrides the file; --config / --no-config / $XDG_CONFIG_HOME choose it;
  * odd files (a directory, /dev/zero, a huge line) end with a message. */
+#define _XOPEN_SOURCE 700 /* nftw, for support/tmpdir.h */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "core/options.h"
+#include "support/tmpdir.h"
 
 static char g_dir[256];    /* a fresh temporary directory per test */
 static char g_conf[512];   /* g_dir/meridian.conf */
@@ -24,8 +26,7 @@ static char g_stderr[16384]; /* what the last load wrote to stderr */
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/mer-test-config-XXXXXX");
-    if (!mkdtemp(g_dir))
+    if (!mer_test_mkdtemp(g_dir, sizeof g_dir, "config"))
         return -1;
     snprintf(g_conf, sizeof g_conf, "%s/meridian.conf", g_dir);
     mer_source_clear_user();
@@ -35,13 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char p[600];
-    unlink(g_conf);
-    snprintf(p, sizeof p, "%s/meridian/meridian.conf", g_dir);
-    unlink(p);
-    snprintf(p, sizeof p, "%s/meridian", g_dir);
-    rmdir(p);
-    rmdir(g_dir);
+    mer_test_rmtree(g_dir);
     mer_source_clear_user();
     return 0;
 }
@@ -168,8 +163,10 @@ static void test_good_file(void **state)
     assert_int_equal(s.burst, 12);
     assert_true(mer_source_lookup("second", &s));
     assert_string_equal(s.url, "https://second.example.org/{q}.jpg");
-    assert_int_equal(s.max_zoom, 19); /* defaults: polite limits */
-    assert_int_equal(s.max_concurrent, 2);
+    assert_int_equal(s.max_zoom, 19); /* defaults: an unknown server's starting point */
+    assert_int_equal(s.max_concurrent, 16);
+    assert_int_equal(s.start_concurrent, 6);
+    assert_true(s.rate == 0); /* no hidden rate: adaptive limits listen to the server */
 
     /* The options resolve against the user source. */
     char err[512] = "";

@@ -15,33 +15,15 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
+#include "support/run.h"
 #include "test_loader_util.h"
-
-extern char **environ;
 
 static char g_out[64], g_stats[64], g_err[64];
 
 /* Runs build/meridian with args (NULL-terminated); stdout+stderr to g_err. */
 static int run_meridian(const char *const *args)
 {
-    char exe[1024];
-    snprintf(exe, sizeof exe, "%s/meridian", getenv("MER_BUILD_DIR") ? getenv("MER_BUILD_DIR") : ".");
-    const char *argv[40] = {exe};
-    size_t n = 1;
-    for (; args[n - 1] && n < 39; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, g_err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    assert_int_equal(rc, 0);
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return mer_test_run_meridian(args, g_err, NULL);
 }
 
 static char *slurp(const char *path)

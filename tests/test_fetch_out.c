@@ -20,10 +20,9 @@
 
 #include <png.h>
 
+#include "support/run.h"
 #include "support/test_server.h"
 #include "support/tile_code.h"
-
-extern char **environ;
 
 static char g_dir[64], g_err[128];
 
@@ -31,32 +30,15 @@ static char g_dir[64], g_err[128];
  * g_err. Returns the pid; wait with finish(). */
 static pid_t spawn_meridian(const char *const *args, int out_fd)
 {
-    char exe[1024];
-    snprintf(exe, sizeof exe, "%s/meridian", getenv("MER_BUILD_DIR") ? getenv("MER_BUILD_DIR") : ".");
-    const char *argv[48] = {exe};
-    size_t n = 1;
-    for (; args[n - 1] && n < 47; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, g_err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out_fd >= 0)
-        posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    else
-        posix_spawn_file_actions_adddup2(&fa, 2, 1);
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    assert_int_equal(rc, 0);
+    pid_t pid = out_fd >= 0 ? mer_test_spawn_meridian(args, NULL, out_fd, g_err)
+                            : mer_test_spawn_meridian(args, g_err, -1, NULL);
+    assert_true(pid > 0);
     return pid;
 }
 
 static int finish(pid_t pid)
 {
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return mer_test_wait(pid, MER_TEST_RUN_TIMEOUT_S, NULL);
 }
 
 static int run_meridian(const char *const *args)

@@ -81,7 +81,9 @@ static void test_size_limits(void **state)
     assert_int_equal(mer_decode_max_side(256), 512);
     assert_int_equal(mer_decode_max_side(512), 1024);
     assert_int_equal(mer_decode_max_side(0), MER_DECODE_MAX_SIDE);
-    assert_int_equal(mer_decode_max_side(4096), MER_DECODE_MAX_SIDE);
+    assert_int_equal(mer_decode_max_side(1000), MER_DECODE_MAX_SIDE);
+    assert_int_equal(mer_decode_max_side(2048), 2048); /* a configured big tile */
+    assert_int_equal(mer_decode_max_side(100000), MER_DECODE_HARD_MAX);
     size_t len;
     uint8_t *z = tsim_zero_png(513, 513, &len);
     expect_too_large(z, len, 256);

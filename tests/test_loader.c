@@ -13,6 +13,7 @@
 
 #include "net/policy.h"
 #include "net/xfer.h"
+#include "support/server_fixture.h"
 #include "test_loader_util.h"
 
 static void check_all_ok(const collector *col, size_t n)
@@ -29,11 +30,10 @@ static void check_all_ok(const collector *col, size_t n)
 static void test_grid_and_cap(void **state)
 {
     (void)state;
-    mer_test_server s;
-    const char *args[] = {"--latency", "30", "--jitter", "30", NULL};
-    assert_true(mer_test_server_start(&s, args));
+    const mer_test_server *s = mer_test_shared_server("latency=30&jitter=30");
+    assert_non_null(s);
     mer_loader_config c;
-    tl_config(&c, &s, 4);
+    tl_config(&c, s, 4);
     char err[256];
     mer_loader *l = mer_loader_create(&c, err, sizeof err);
     assert_non_null(l);
@@ -56,14 +56,13 @@ static void test_grid_and_cap(void **state)
     assert_true(st.bytes > n * 100);
     assert_true(st.latency_p50_ms >= 30);
     char json[1024];
-    assert_true(mer_test_server_get_stats(&s, json, sizeof json));
+    assert_true(mer_test_server_get_stats(s, json, sizeof json));
     assert_int_equal(mer_test_json_int(json, "requests"), (long)n);
     long max_in_flight = mer_test_json_int(json, "max_in_flight");
     assert_true(max_in_flight >= 1 && max_in_flight <= 4);
     /* Keep-alive: far fewer connections than requests. */
     assert_true(st.connections <= 8);
     mer_loader_destroy(l);
-    assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
 static void run_rate_limited(bool date)
@@ -266,7 +265,7 @@ static void test_replacing_want_cancels(void **state)
         snprintf(path, sizeof path, "/12/%d/1000.png", 1000 + i);
         assert_int_equal(count_aborted(log, path), 1);
     }
-    if (!getenv("MER_KEEP_LOG"))
+    if (!getenv("MER_KEEP_TEST_DIRS")) /* one switch keeps every test file */
         unlink(log);
 }
 
@@ -334,11 +333,10 @@ static void test_unreachable_fails_with_reason(void **state)
 static void test_states_and_live_limits(void **state)
 {
     (void)state;
-    mer_test_server s;
-    const char *args[] = {"--latency", "400", NULL};
-    assert_true(mer_test_server_start(&s, args));
+    const mer_test_server *s = mer_test_shared_server("latency=400");
+    assert_non_null(s);
     mer_loader_config c;
-    tl_config(&c, &s, 3);
+    tl_config(&c, s, 3);
     mer_loader *l = mer_loader_create(&c, NULL, 0);
     assert_non_null(l);
     mer_want_tile w[16];
@@ -383,17 +381,15 @@ static void test_states_and_live_limits(void **state)
     assert_int_equal(tl_collect(l, &col, n, 60), n);
     check_all_ok(&col, n);
     mer_loader_destroy(l);
-    assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
 static void test_adaptive_finds_server_limit(void **state)
 {
     (void)state;
-    mer_test_server s;
-    const char *args[] = {"--max-concurrent", "2", "--latency", "50", NULL};
-    assert_true(mer_test_server_start(&s, args));
+    const mer_test_server *s = mer_test_shared_server("max-concurrent=2&latency=50");
+    assert_non_null(s);
     mer_loader_config c;
-    tl_config(&c, &s, 16);
+    tl_config(&c, s, 16);
     c.adaptive = true;
     mer_loader *l = mer_loader_create(&c, NULL, 0);
     assert_non_null(l);
@@ -410,16 +406,15 @@ static void test_adaptive_finds_server_limit(void **state)
     assert_true(st.cap < 16); /* it backed off from the configured 16 */
     assert_int_equal(st.cap_max, 16);
     mer_loader_destroy(l);
-    assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
 static void test_rewant_after_delivery(void **state)
 {
     (void)state;
-    mer_test_server s;
-    assert_true(mer_test_server_start(&s, NULL));
+    const mer_test_server *s = mer_test_shared_server(NULL);
+    assert_non_null(s);
     mer_loader_config c;
-    tl_config(&c, &s, 2);
+    tl_config(&c, s, 2);
     mer_loader *l = mer_loader_create(&c, NULL, 0);
     assert_non_null(l);
     mer_want_tile w[] = {{{6, 3, 3}, 0}};
@@ -445,7 +440,6 @@ static void test_rewant_after_delivery(void **state)
     assert_true(tl_now_ms() - t_delivered >= 2000);
     assert_true(col.got[1].pixels_match);
     mer_loader_destroy(l);
-    assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
 /* WebP (libwebp) and JPEG (SDL_image) tiles decode to the right ids too; the
@@ -453,13 +447,13 @@ static void test_rewant_after_delivery(void **state)
 static void test_webp_and_jpeg(void **state)
 {
     (void)state;
-    mer_test_server s;
-    assert_true(mer_test_server_start(&s, NULL));
+    const mer_test_server *s = mer_test_shared_server(NULL);
+    assert_non_null(s);
     const char *ext[] = {"webp", "jpg"};
     for (int k = 0; k < 2; k++) {
         mer_loader_config c;
-        tl_config(&c, &s, 4);
-        snprintf(c.source.url, sizeof c.source.url, "%s/{z}/{x}/{y}.%s", s.base_url, ext[k]);
+        tl_config(&c, s, 4);
+        snprintf(c.source.url, sizeof c.source.url, "%s/{z}/{x}/{y}.%s", s->base_url, ext[k]);
         mer_loader *l = mer_loader_create(&c, NULL, 0);
         assert_non_null(l);
         mer_want_tile w[8];
@@ -471,7 +465,6 @@ static void test_webp_and_jpeg(void **state)
         check_all_ok(&col, n);
         mer_loader_destroy(l);
     }
-    assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
 /* The client's own token bucket keeps it under a server's limit: with a
@@ -512,11 +505,11 @@ static void test_client_rate_limit(void **state)
 static void test_xfer_write_cap(void **state)
 {
     (void)state;
-    mer_test_server s;
-    assert_true(mer_test_server_start(&s, NULL));
+    const mer_test_server *s = mer_test_shared_server(NULL);
+    assert_non_null(s);
     char url[128];
-    snprintf(url, sizeof url, "%s/6/20/20.png", s.base_url);
-    mer_xfer_limits lim = {2000, 5000, 1000, "Meridian-test", NULL};
+    snprintf(url, sizeof url, "%s/6/20/20.png", s->base_url);
+    mer_xfer_limits lim = {2000, 5000, 1000, "Meridian-test", NULL, NULL};
     mer_xfer *x = mer_xfer_create(url, &lim, NULL, NULL, NULL);
     assert_non_null(x);
     curl_easy_setopt(x->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);
@@ -532,9 +525,8 @@ static void test_xfer_write_cap(void **state)
     assert_int_equal(curl_easy_perform(x->easy), CURLE_OK);
     assert_false(x->too_big);
     assert_true(x->len > 1000 && x->len == x->received);
-    assert_non_null(strstr(x->etag, "tsim"));
+    assert_non_null(strstr(x->hdr.etag, "tsim"));
     mer_xfer_destroy(x);
-    assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
 int main(void)
@@ -557,5 +549,5 @@ int main(void)
     };
     if (getenv("MER_TEST_FILTER"))
         cmocka_set_test_filter(getenv("MER_TEST_FILTER"));
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, mer_test_shared_server_setup, mer_test_shared_server_teardown);
 }

@@ -18,11 +18,10 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "support/run.h"
 #include "support/tmpdir.h"
 
 #include "test_loader_util.h"
-
-extern char **environ;
 
 static char g_dir[64];
 static atomic_int g_wakes;
@@ -312,24 +311,7 @@ static void test_cache_extent(void **state)
 
 static int run_meridian(const char *const *args, const char *log)
 {
-    char exe[1024];
-    snprintf(exe, sizeof exe, "%s/meridian", getenv("MER_BUILD_DIR") ? getenv("MER_BUILD_DIR") : ".");
-    const char *argv[32] = {exe};
-    size_t n = 1;
-    for (; args[n - 1] && n < 31; n++)
-        argv[n] = args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    assert_int_equal(rc, 0);
-    int st;
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return mer_test_run_meridian(args, log, NULL);
 }
 
 static void test_fetch_user_source(void **state)

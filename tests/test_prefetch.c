@@ -21,13 +21,12 @@
 
 #include <cmocka.h>
 
+#include "support/run.h"
 #include "support/tmpdir.h"
 
 #include "core/area.h"
 #include "cache/cache.h"
 #include "test_loader_util.h"
-
-extern char **environ;
 
 static char g_dir[256];
 static char g_out[300], g_err[300];
@@ -55,48 +54,14 @@ static int teardown(void **state)
 /* Starts `meridian ARGS...` with stdout and stderr going to g_out and g_err. */
 static pid_t spawn_meridian(const char *const *args)
 {
-    const char *bd = getenv("MER_BUILD_DIR");
-    assert_non_null(bd);
-    char exe[512];
-    snprintf(exe, sizeof exe, "%s/meridian", bd);
-    char *argv[40];
-    int n = 0;
-    argv[n++] = exe;
-    for (; args[n - 1] && n < 39; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, g_out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, g_err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid;
-    assert_int_equal(posix_spawn(&pid, exe, &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
+    pid_t pid = mer_test_spawn_meridian(args, g_out, -1, g_err);
+    assert_true(pid > 0);
     return pid;
-}
-
-/* Waits (at most timeout_s) for the child; its exit status, or -1 if it was killed. */
-static int wait_exit(pid_t pid, double timeout_s)
-{
-    double end = tl_now_ms() + timeout_s * 1000;
-    int status = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (tl_now_ms() > end) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            return -1;
-        }
-        usleep(5000);
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static int run_meridian(const char *const *args)
 {
-    return wait_exit(spawn_meridian(args), 120);
+    return mer_test_wait(spawn_meridian(args), 120, NULL);
 }
 
 static char *slurp(const char *path)
@@ -320,7 +285,7 @@ static void test_prefetch_resume_and_export(void **state)
         usleep(20000);
     assert_true(have >= 10);
     kill(pid, SIGINT);
-    assert_int_equal(wait_exit(pid, 60), 1);
+    assert_int_equal(mer_test_wait(pid, 60, NULL), 1);
     assert_non_null(strstr(slurp(g_out), "interrupted"));
     uint64_t k = cached_in_area(&src, &a);
     assert_true(k >= have && k < n);

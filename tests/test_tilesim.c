@@ -254,7 +254,8 @@ static void test_max_zoom_and_empty_rule(void **state)
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
-/* --empty-rule sea: tiles without land answer 404, like empty ocean tiles. */
+/* --empty-rule sea: tiles without land (on the real world map) answer 404,
+ * like empty ocean tiles. */
 static void test_empty_rule_sea(void **state)
 {
     mer_test_server s;
@@ -263,7 +264,12 @@ static void test_empty_rule_sea(void **state)
     const struct {
         const char *path;
         long status;
-    } cases[] = {{"/2/0/1.png", 404}, {"/2/2/1.png", 200}, {"/0/0/0.png", 200}};
+    } cases[] = {/* the Arctic Ocean (two), the South Pacific: no land at all */
+                 {"/3/0/0.png", 404}, {"/3/7/0.png", 404}, {"/3/1/5.png", 404},
+                 /* the South Pacific with a few small islands */
+                 {"/2/0/2.png", 200},
+                 /* Africa and Europe; the whole world */
+                 {"/2/2/1.png", 200}, {"/0/0/0.png", 200}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char url[128];
         snprintf(url, sizeof url, "%s%s", s.base_url, cases[i].path);

@@ -10,7 +10,7 @@
 #include "core/tile.h"
 
 typedef struct vd_run {
-    int status;           /* exit status, or -1 if killed / not started */
+    int status;           /* exit status, 128 + signal, or -1 if killed at the deadline / not started */
     char dir[256];        /* a fresh temporary directory for this run */
     char stats[4096 * 8]; /* the --stats JSON ("" if none) */
     char err[8192];       /* the child's stderr */
@@ -37,8 +37,9 @@ bool vd_load_png(const char *path, vd_image *img);
 void vd_image_free(vd_image *img);
 const uint8_t *vd_px(const vd_image *img, int x, int y);
 bool vd_decode(const vd_image *img, int x0, int y0, mer_tile_id *out);
-/* Pixels equal (within 1) to either colour of the placeholder pattern, in the
- * rectangle [x0, x1) x [y0, y1). */
+/* Pixels of the placeholder pattern in the rectangle [x0, x1) x [y0, y1):
+ * equal (within 1) to either of its greys, as are a horizontal and a vertical
+ * neighbour (so a stray map pixel of that colour does not count). */
 long vd_count_placeholder(const vd_image *img, int x0, int y0, int x1, int y1);
 
 /* Number after "key": at or after the first occurrence of `after` (or the

@@ -36,6 +36,9 @@
 
 #define TAG "cache"
 
+_Static_assert(MER_MAX_ZOOM == 30, "ST_EXTENT's SQL spells the maximum zoom as 30");
+_Static_assert(MER_CACHE_MAX_TILE_BYTES == 16777216, "ST_TOTAL's SQL spells the tile size cap");
+
 static const char *const g_sql[ST_COUNT] = {
     [ST_GET_INFO] = "SELECT etag, last_modified, expires, fetched, empty FROM mer_tile_info "
                     "WHERE zoom_level=?1 AND tile_column=?2 AND tile_row=?3",
@@ -55,7 +58,9 @@ static const char *const g_sql[ST_COUNT] = {
     [ST_TOUCH] = "UPDATE mer_tile_info SET last_used=?4 "
                  "WHERE zoom_level=?1 AND tile_column=?2 AND tile_row=?3 AND last_used < ?4",
     [ST_DEL_INFO] = "DELETE FROM mer_tile_info WHERE zoom_level=?1 AND tile_column=?2 AND tile_row=?3",
-    [ST_TOTAL] = "SELECT COALESCE(SUM(size), 0) FROM mer_tile_info",
+    /* Each size clamped as sane_size() does (cache_io.c): a hostile value
+     * must neither overflow SUM (an error) nor dominate the total. */
+    [ST_TOTAL] = "SELECT COALESCE(SUM(MIN(MAX(size, 0), 16777216)), 0) FROM mer_tile_info",
     [ST_LRU] = "SELECT zoom_level, tile_column, tile_row, size FROM mer_tile_info "
                "ORDER BY last_used ASC LIMIT 512",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -69,8 +74,13 @@ static const char *const g_sql[ST_COUNT] = {
     [ST_META_SET] = "INSERT OR REPLACE INTO metadata(name, value) VALUES (?1, ?2)",
     [ST_COUNT_TILES] = "SELECT COUNT(*), COALESCE(SUM(LENGTH(tile_data)), 0) FROM tiles",
     [ST_COUNT_EMPTY] = "SELECT COUNT(*) FROM mer_tile_info WHERE empty=1",
+    /* Rows that are not tiles (zoom 100, negative or out-of-range columns and
+     * rows, text) are left out here; the C side checks the values again. */
     [ST_EXTENT] = "SELECT zoom_level, COUNT(*) AS n, MIN(tile_column), MAX(tile_column), MIN(tile_row), "
-                  "MAX(tile_row) FROM tiles GROUP BY zoom_level ORDER BY n DESC, zoom_level DESC LIMIT 1",
+                  "MAX(tile_row) FROM tiles WHERE typeof(zoom_level)='integer' AND zoom_level BETWEEN 0 AND 30 "
+                  "AND typeof(tile_column)='integer' AND typeof(tile_row)='integer' "
+                  "AND tile_column BETWEEN 0 AND (1 << zoom_level) - 1 AND tile_row BETWEEN 0 AND (1 << zoom_level) - 1 "
+                  "GROUP BY zoom_level ORDER BY n DESC, zoom_level DESC LIMIT 1",
 };
 
 static const char g_schema_mbtiles[] =
@@ -182,6 +192,37 @@ static bool has_table(sqlite3 *db, const char *name)
     return found;
 }
 
+/* SQLite's URI for a file path: "file:" with every byte that is not
+ * unreserved (RFC 3986) or '/' percent-encoded, so that '#', '?' and '%' in a
+ * directory name stay part of the name (opened as a plain name they would end
+ * the path, start parameters such as mode=memory, or decode %2F into a
+ * directory change). An absolute path gets an empty authority ("file:///..."),
+ * so "//x" cannot be read as a host. query: "mode=ro" etc. or NULL. */
+static bool make_uri(const char *path, const char *query, char *buf, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    int w = snprintf(buf, len, "file:%s", path[0] == '/' ? "//" : "");
+    if (w < 0 || (size_t)w >= len)
+        return false;
+    n = (size_t)w;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                     *p == '-' || *p == '.' || *p == '_' || *p == '~' || *p == '/';
+        if (n + 4 >= len)
+            return false;
+        if (plain) {
+            buf[n++] = (char)*p;
+        } else {
+            buf[n++] = '%';
+            buf[n++] = hex[*p >> 4];
+            buf[n++] = hex[*p & 15];
+        }
+    }
+    w = snprintf(buf + n, len - n, "%s%s", query ? "?" : "", query ? query : "");
+    return w >= 0 && (size_t)w < len - n;
+}
+
 /* Opens the file and prepares it. Returns an SQLite code; *out is set on OK. */
 static int open_db(const char *uri, int flags, bool writable, bool wal, sqlite3 **out)
 {
@@ -226,8 +267,27 @@ static bool is_corrupt(int rc)
 static bool move_aside(const char *path, char *moved, size_t len)
 {
     long long now = (long long)mer_cache_now();
-    snprintf(moved, len, "%s.corrupt-%lld", path, now);
-    if (rename(path, moved) != 0)
+    bool done = false;
+    for (int i = 0; i < 100 && !done; i++) {
+        if (i == 0)
+            snprintf(moved, len, "%s.corrupt-%lld", path, now);
+        else
+            snprintf(moved, len, "%s.corrupt-%lld-%d", path, now, i);
+        /* rename() would silently replace an earlier corrupt file moved aside
+         * in the same second; link() refuses an existing name. */
+        if (link(path, moved) == 0) {
+            unlink(path);
+            done = true;
+        } else if (errno == EEXIST) {
+            continue;
+        } else if (access(moved, F_OK) != 0 && errno == ENOENT) {
+            /* A file system without hard links: check, then rename. */
+            if (rename(path, moved) != 0)
+                return false;
+            done = true;
+        }
+    }
+    if (!done)
         return false;
     static const char *const sfx[] = {"-wal", "-shm"};
     for (size_t i = 0; i < 2; i++) {
@@ -280,13 +340,15 @@ static void cache_free(mer_cache *c)
  * not try to create -shm: mode=ro first, then immutable as a last resort. */
 static int open_readonly_fallback(const char *path, sqlite3 **db)
 {
-    char uri[MER_CACHE_PATH_MAX + 64];
-    snprintf(uri, sizeof uri, "file:%s?mode=ro", path);
+    char uri[MER_CACHE_URI_MAX];
+    if (!make_uri(path, "mode=ro", uri, sizeof uri))
+        return SQLITE_CANTOPEN;
     int rc = open_db(uri, SQLITE_OPEN_READONLY, false, false, db);
     if (rc == SQLITE_OK && has_table(*db, "tiles"))
         return SQLITE_OK;
     sqlite3_close_v2(*db);
-    snprintf(uri, sizeof uri, "file:%s?immutable=1", path);
+    if (!make_uri(path, "immutable=1", uri, sizeof uri))
+        return SQLITE_CANTOPEN;
     rc = open_db(uri, SQLITE_OPEN_READONLY, false, false, db);
     if (rc == SQLITE_OK && !has_table(*db, "tiles")) {
         sqlite3_close_v2(*db);
@@ -299,8 +361,9 @@ static int open_readonly_fallback(const char *path, sqlite3 **db)
 /* The writable open of a cache file, moving a corrupt file aside once. */
 static int open_cache_file(const char *path, sqlite3 **db)
 {
-    char uri[MER_CACHE_PATH_MAX + 16];
-    snprintf(uri, sizeof uri, "file:%s", path);
+    char uri[MER_CACHE_URI_MAX];
+    if (!make_uri(path, NULL, uri, sizeof uri))
+        return SQLITE_CANTOPEN;
     int rc = open_db(uri, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, true, true, db);
     if (rc == SQLITE_OK || !is_corrupt(rc))
         return rc;
@@ -446,8 +509,12 @@ mer_cache *mer_cache_open_mbtiles(const char *path, bool readonly, char *err, si
         set_errf(err, errlen, "out of memory%s%s", "", "");
         return NULL;
     }
-    char uri[MER_CACHE_PATH_MAX + 16];
-    snprintf(uri, sizeof uri, "file:%s%s", path, readonly ? "?mode=ro" : "");
+    char uri[MER_CACHE_URI_MAX];
+    if (!make_uri(path, readonly ? "mode=ro" : NULL, uri, sizeof uri)) {
+        set_errf(err, errlen, "MBTiles path %s is too long%s", path, "");
+        cache_free(c);
+        return NULL;
+    }
     /* A standalone file keeps the rollback journal, so it is one self-contained
      * file that read-only media and other tools can open. */
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -484,11 +551,6 @@ void mer_cache_close(mer_cache *c)
 bool mer_cache_usable(const mer_cache *c)
 {
     return c && c->usable;
-}
-
-const char *mer_cache_path(const mer_cache *c)
-{
-    return c ? c->path : "";
 }
 
 /* ---- metadata ------------------------------------------------------------------ */
@@ -550,12 +612,14 @@ bool mer_cache_file_path(const char *dir, const mer_source *src, char *buf, size
     /* A preset is what its name says, wherever it is served from (demo's
      * port changes every run). Other sources add the URL's hash, which keeps
      * two sources with one name (e.g. "custom") apart. */
+    /* @2x tiles are other images (512 px) of the same places: another file. */
+    const char *x2 = src->retina ? "@2x" : "";
     int w;
     if (src->preset) {
-        w = snprintf(buf, len, "%s/%s.mbtiles", dir, id);
+        w = snprintf(buf, len, "%s/%s%s.mbtiles", dir, id, x2);
     } else {
         uint32_t h = (uint32_t)(fnv1a(src->url) >> 32);
-        w = snprintf(buf, len, "%s/%s-%08x.mbtiles", dir, id, h);
+        w = snprintf(buf, len, "%s/%s%s-%08x.mbtiles", dir, id, x2, h);
     }
     return w > 0 && (size_t)w < len && (size_t)w < MER_CACHE_PATH_MAX - 64;
 }

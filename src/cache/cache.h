@@ -78,6 +78,28 @@ int64_t mer_http_expiry(const char *cache_control, const char *expires, const ch
                         int64_t now, int64_t floor_s);
 bool mer_cache_is_fresh(const mer_cache_meta *m, int64_t now);
 
+/* Cache-Control directives gathered from every field line of a response
+ * (RFC 9110 5.3: repeated lines form one list). Parsed line by line with no
+ * length limit, so a directive can never be cut off. */
+typedef struct mer_cache_control {
+    bool present;   /* at least one Cache-Control line */
+    bool no_store;  /* on any line: wins over everything */
+    bool no_cache;
+    bool conflict;  /* two different max-age values: stale now */
+    int64_t max_age; /* -1: none */
+} mer_cache_control;
+void mer_cache_control_init(mer_cache_control *cc);
+/* Adds one line's value (not NUL-terminated, n bytes). */
+void mer_cache_control_add(mer_cache_control *cc, const char *value, size_t n);
+/* mer_http_expiry with the directives already gathered (cc may be NULL). */
+int64_t mer_http_expiry_cc(const mer_cache_control *cc, const char *expires, const char *date, int64_t now,
+                           int64_t floor_s);
+/* Validators a server sent, checked before they are stored or sent back: an
+ * ETag must follow RFC 9110's grammar in visible ASCII, a Last-Modified must be
+ * visible ASCII and a readable HTTP date. Anything else is dropped. */
+bool mer_http_etag_valid(const char *s, size_t n);
+bool mer_http_last_modified_valid(const char *s, size_t n);
+
 #define MER_CACHE_DEFAULT_FLOOR_S (7 * 24 * 3600) /* OpenStreetMap's policy: 7 days */
 /* mer_http_expiry returns this for "Cache-Control: no-store": do not store the
  * response at all (a no-cache response is stored, already stale: expiry = now). */
@@ -119,11 +141,10 @@ typedef struct mer_cache_totals {
 } mer_cache_totals;
 bool mer_cache_get_totals(mer_cache *c, mer_cache_totals *out);
 
-/* The database file behind c. */
-const char *mer_cache_path(const mer_cache *c);
 /* The file mer_cache_open uses for src under dir: DIR/<id>.mbtiles for a
  * preset (src->preset), whose identity is its name; DIR/<id>-<hash of
- * url>.mbtiles for other sources, so two custom URLs never share a file. */
+ * url>.mbtiles for other sources, so two custom URLs never share a file; "@2x"
+ * after the id when src->retina (512 px tiles are other images). */
 bool mer_cache_file_path(const char *dir, const mer_source *src, char *buf, size_t len);
 /* $XDG_CACHE_HOME/meridian, else $HOME/.cache/meridian. False if neither is set. */
 bool mer_cache_default_dir(char *buf, size_t len);

@@ -83,25 +83,32 @@ static int64_t parse_seconds(const char *p, const char *end)
     return v;
 }
 
-typedef struct cc_flags {
-    bool no_store, no_cache, any;
-    int64_t max_age; /* -1: none */
-} cc_flags;
-
 static bool token_is(const char *p, size_t n, const char *name)
 {
     return strlen(name) == n && strncasecmp(p, name, n) == 0;
 }
 
-static cc_flags parse_cache_control(const char *cc)
+void mer_cache_control_init(mer_cache_control *cc)
 {
-    cc_flags f = {false, false, false, -1};
-    for (const char *p = cc; p && *p;) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
+    memset(cc, 0, sizeof *cc);
+    cc->max_age = -1;
+}
+
+/* One field line's value, parsed in full whatever its length (nothing is
+ * copied into a fixed buffer, so nothing can be cut off). Directives from
+ * every line add up: a no-store on any line wins (RFC 9110 5.3: repeated
+ * lines are one comma-separated list). Two different max-age values make
+ * the freshness invalid, so the response is stale (RFC 9111 4.2.1). */
+void mer_cache_control_add(mer_cache_control *cc, const char *v, size_t n)
+{
+    const char *p = v, *lim = v + n;
+    cc->present = true;
+    while (p < lim) {
+        while (p < lim && (*p == ' ' || *p == '\t' || *p == ','))
             p++;
         const char *end = p;
         bool quoted = false;
-        while (*end && (quoted || *end != ',')) {
+        while (end < lim && (quoted || *end != ',')) {
             if (*end == '"')
                 quoted = !quoted;
             end++;
@@ -110,34 +117,32 @@ static cc_flags parse_cache_control(const char *cc)
         const char *name_end = eq ? eq : end;
         while (name_end > p && (name_end[-1] == ' ' || name_end[-1] == '\t'))
             name_end--;
-        size_t n = (size_t)(name_end - p);
-        if (token_is(p, n, "no-store")) {
-            f.no_store = true;
-        } else if (token_is(p, n, "no-cache")) {
-            f.no_cache = true; /* with or without a field list: revalidate every time */
-        } else if (token_is(p, n, "max-age") && eq) {
-            int64_t v = parse_seconds(eq + 1, end);
-            if (v >= 0) {
-                f.max_age = v;
-                f.any = true;
+        size_t k = (size_t)(name_end - p);
+        if (token_is(p, k, "no-store")) {
+            cc->no_store = true;
+        } else if (token_is(p, k, "no-cache")) {
+            cc->no_cache = true; /* with or without a field list: revalidate every time */
+        } else if (token_is(p, k, "max-age") && eq) {
+            int64_t s = parse_seconds(eq + 1, end);
+            if (s >= 0) {
+                if (cc->max_age >= 0 && cc->max_age != s)
+                    cc->conflict = true;
+                cc->max_age = s;
             }
         }
         p = end;
     }
-    f.any = f.any || f.no_cache || f.no_store;
-    return f;
 }
 
-int64_t mer_http_expiry(const char *cache_control, const char *expires, const char *date,
-                        int64_t now, int64_t floor_s)
+int64_t mer_http_expiry_cc(const mer_cache_control *cc, const char *expires, const char *date, int64_t now,
+                           int64_t floor_s)
 {
-    cc_flags f = parse_cache_control(cache_control);
-    if (f.no_store)
+    if (cc && cc->no_store)
         return MER_CACHE_NO_STORE;
-    if (f.no_cache)
+    if (cc && (cc->no_cache || cc->conflict))
         return now;
-    if (f.max_age >= 0)
-        return now + f.max_age;
+    if (cc && cc->max_age >= 0)
+        return now + cc->max_age;
     if (expires) {
         int64_t e = mer_http_date(expires);
         if (e < 0)
@@ -151,6 +156,49 @@ int64_t mer_http_expiry(const char *cache_control, const char *expires, const ch
         return life > 0 ? now + life : now;
     }
     return now + (floor_s > 0 ? floor_s : 0);
+}
+
+int64_t mer_http_expiry(const char *cache_control, const char *expires, const char *date,
+                        int64_t now, int64_t floor_s)
+{
+    mer_cache_control cc;
+    mer_cache_control_init(&cc);
+    if (cache_control)
+        mer_cache_control_add(&cc, cache_control, strlen(cache_control));
+    return mer_http_expiry_cc(cache_control ? &cc : NULL, expires, date, now, floor_s);
+}
+
+/* RFC 9110 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 /
+ * %x23-7E (obs-text refused too: only visible ASCII is ever sent back). */
+bool mer_http_etag_valid(const char *s, size_t n)
+{
+    if (n >= 2 && s[0] == 'W' && s[1] == '/') {
+        s += 2;
+        n -= 2;
+    }
+    if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+        return false;
+    for (size_t i = 1; i + 1 < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x21 || ch > 0x7e || ch == '"')
+            return false;
+    }
+    return true;
+}
+
+/* Visible ASCII and spaces only, and an HTTP date we can read: it is sent
+ * back verbatim in If-Modified-Since. */
+bool mer_http_last_modified_valid(const char *s, size_t n)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return mer_http_date(buf) >= 0;
 }
 
 bool mer_cache_is_fresh(const mer_cache_meta *m, int64_t now)

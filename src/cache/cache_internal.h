@@ -10,6 +10,8 @@
 #include "cache/cache.h"
 
 #define MER_CACHE_PATH_MAX 1100
+/* A path as an SQLite URI: every byte may become %XX, plus "file://" and a query. */
+#define MER_CACHE_URI_MAX (3 * MER_CACHE_PATH_MAX + 64)
 /* Last-use updates held in memory until the next flush. */
 #define MER_CACHE_TOUCH_MAX 4096
 

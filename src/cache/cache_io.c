@@ -174,6 +174,14 @@ void mer_cache_entry_free(mer_cache_entry *e)
     e->len = 0;
 }
 
+/* A size read from the file, as the cache may count it: a negative or huge
+ * value (another program wrote it) must not overflow the running total. No
+ * stored tile is ever bigger than MER_CACHE_MAX_TILE_BYTES. */
+static int64_t sane_size(int64_t v)
+{
+    return v < 0 ? 0 : v > (int64_t)MER_CACHE_MAX_TILE_BYTES ? (int64_t)MER_CACHE_MAX_TILE_BYTES : v;
+}
+
 /* Size of the tile's image as recorded in the side table, 0 if none. */
 static int64_t old_size(mer_cache *c, mer_tile_id t)
 {
@@ -184,7 +192,7 @@ static int64_t old_size(mer_cache *c, mer_tile_id t)
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return n;
+    return sane_size(n);
 }
 
 static bool put_info(mer_cache *c, mer_tile_id t, const mer_cache_meta *m, size_t len, bool empty)
@@ -302,6 +310,23 @@ bool mer_cache_forget(mer_cache *c, mer_tile_id t)
     return true;
 }
 
+/* Deletes one side-table row and its tile by the key as stored, with no
+ * conversion: eviction must work on rows that are not valid tile ids (a
+ * zoom_level of 100 written by another program), where mer_tms_y would shift
+ * by 100. */
+static bool delete_raw(mer_cache *c, const int64_t key[3])
+{
+    sqlite3_stmt *a = mer_cache_stmt(c, ST_DEL_TILE), *b = mer_cache_stmt(c, ST_DEL_INFO);
+    if (!a || !b)
+        return false;
+    for (int i = 0; i < 3; i++) {
+        sqlite3_bind_int64(a, i + 1, key[i]);
+        sqlite3_bind_int64(b, i + 1, key[i]);
+    }
+    return mer_cache_check(c, step_reset(a), "evicting a tile") &&
+           mer_cache_check(c, step_reset(b), "evicting a tile");
+}
+
 /* Deletes least-recently-used tiles until the total is under the limit. Runs
  * inside the batch transaction. The total is recounted first because another
  * process may have added or evicted tiles. Evicts down to 90% of the limit so
@@ -312,21 +337,21 @@ static void evict(mer_cache *c)
     int64_t target = (int64_t)(c->max_bytes / 10 * 9);
     sqlite3_stmt *st = mer_cache_stmt(c, ST_LRU);
     while (st && c->usable && c->total_bytes > (int64_t)c->max_bytes) {
-        mer_tile_id victims[512];
+        int64_t victims[512][3];
         int64_t sizes[512];
         int n = 0;
         int64_t freed = 0;
         while (n < 512 && c->total_bytes - freed > target && sqlite3_step(st) == SQLITE_ROW) {
-            int32_t z = sqlite3_column_int(st, 0);
-            victims[n] = (mer_tile_id){z, sqlite3_column_int(st, 1), mer_tms_y(sqlite3_column_int(st, 2), z)};
-            sizes[n] = sqlite3_column_int64(st, 3);
+            for (int k = 0; k < 3; k++)
+                victims[n][k] = sqlite3_column_int64(st, k);
+            sizes[n] = sane_size(sqlite3_column_int64(st, 3));
             freed += sizes[n++];
         }
         sqlite3_reset(st);
         if (!n)
             break;
         for (int i = 0; i < n; i++) {
-            if (!delete_tile(c, victims[i]))
+            if (!delete_raw(c, victims[i]))
                 return;
             c->total_bytes -= sizes[i];
         }
@@ -445,21 +470,24 @@ bool mer_cache_extent(mer_cache *c, int *zoom, double *west, double *south, doub
         return false;
     bool found = false;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        int z = sqlite3_column_int(st, 0);
-        int32_t x0 = sqlite3_column_int(st, 2), x1 = sqlite3_column_int(st, 3);
-        /* TMS rows: the highest row is the northernmost tile. */
-        int32_t ynorth = mer_tms_y(sqlite3_column_int(st, 5), z);
-        int32_t ysouth = mer_tms_y(sqlite3_column_int(st, 4), z);
-        mer_tile_id nw = {z, x0, ynorth}, se = {z, x1, ysouth};
-        if (z >= 0 && z <= MER_MAX_ZOOM && mer_tile_valid(nw) && mer_tile_valid(se)) {
-            double w, s, e, n;
-            mer_tile_bounds(nw, &w, &s, &e, &n);
+        /* The query keeps rows of valid tiles only, but the values come from a
+         * file: check them again, as 64-bit, before any shift or narrowing. */
+        int64_t z = sqlite3_column_int64(st, 0);
+        int64_t x0 = sqlite3_column_int64(st, 2), x1 = sqlite3_column_int64(st, 3);
+        int64_t r0 = sqlite3_column_int64(st, 4), r1 = sqlite3_column_int64(st, 5);
+        int64_t n = z >= 0 && z <= MER_MAX_ZOOM ? (int64_t)1 << z : 0;
+        if (n && x0 >= 0 && x0 <= x1 && x1 < n && r0 >= 0 && r0 <= r1 && r1 < n) {
+            /* TMS rows: the highest row is the northernmost tile. */
+            mer_tile_id nw = {(int32_t)z, (int32_t)x0, mer_tms_y((int32_t)r1, (int)z)};
+            mer_tile_id se = {(int32_t)z, (int32_t)x1, mer_tms_y((int32_t)r0, (int)z)};
+            double w, s, e, no;
+            mer_tile_bounds(nw, &w, &s, &e, &no);
             *west = w;
-            *north = n;
-            mer_tile_bounds(se, &w, &s, &e, &n);
+            *north = no;
+            mer_tile_bounds(se, &w, &s, &e, &no);
             *east = e;
             *south = s;
-            *zoom = z;
+            *zoom = (int)z;
             found = true;
         }
     }

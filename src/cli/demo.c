@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/demo_preset.h"
 #include "core/log.h"
 
@@ -26,13 +27,6 @@ struct mer_demo {
     int port;
     char base_url[64];
 };
-
-static long long mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static bool executable(const char *path)
 {
@@ -69,7 +63,7 @@ static bool read_line(int fd, char *buf, size_t len, long long deadline)
 {
     size_t n = 0;
     while (n + 1 < len) {
-        long long left = deadline - mono_ms();
+        long long left = deadline - (long long)mer_clock_ms();
         if (left <= 0)
             return false;
         struct pollfd p = {fd, POLLIN, 0};
@@ -134,7 +128,7 @@ pid_t mer_tilesim_spawn(const char *exe, const char *const *args, int *port, cha
     if (pid < 0)
         return -1;
     char line[256];
-    bool ok = read_line(fd, line, sizeof line, mono_ms() + START_DEADLINE_MS) &&
+    bool ok = read_line(fd, line, sizeof line, (long long)mer_clock_ms() + START_DEADLINE_MS) &&
               sscanf(line, "listening on http://127.0.0.1:%d", port) == 1 && *port > 0;
     close(fd);
     if (!ok) {
@@ -150,13 +144,13 @@ int mer_tilesim_stop(pid_t pid, int stop_ms)
     if (pid <= 0)
         return -1;
     kill(pid, SIGTERM);
-    long long deadline = mono_ms() + stop_ms;
+    long long deadline = (long long)mer_clock_ms() + stop_ms;
     int status = 0;
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid)
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        if ((r < 0 && errno != EINTR) || mono_ms() > deadline)
+        if ((r < 0 && errno != EINTR) || (long long)mer_clock_ms() > deadline)
             break;
         /* No portable wait-with-timeout for a child; poll every 5 ms. */
         struct timespec ts = {0, 5 * 1000 * 1000};

@@ -19,6 +19,8 @@
 #include "cli/configs.h"
 #include "cli/fetch_out.h"
 #include "cli/png_stream.h"
+#include "core/clock.h"
+#include "core/hostpolicy.h"
 #include "core/options.h"
 #include "core/log.h"
 #include "core/tile.h"
@@ -40,7 +42,8 @@ typedef struct fetch_args {
     long timeout_ms;
     char user_agent[256];
     char cache_dir[1024];
-    bool offline, adaptive, quiet;
+    bool offline, no_adaptive, quiet;
+    char ca_file[1024];
     double deadline_s;
 } fetch_args;
 
@@ -75,7 +78,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: meridian fetch [--source S] --zoom Z (--x A:B --y C:D | --bbox W,S,E,N) --out FILE.png|-\n"
-        "                      [--max-concurrent N] [--rate R] [--burst B] [--adaptive] [--stats FILE.json]\n"
+        "                      [--max-concurrent N] [--rate R] [--burst B] [--no-adaptive] [--stats FILE.json]\n"
+        "                      [--ca-file FILE]\n"
         "                      [--user-agent UA] [--cache-dir DIR] [--offline] [--timeout MS]\n"
         "                      [--max-tries N] [--deadline S] [--quiet] [--verbose]\n"
         "                      [--config FILE | --no-config]\n"
@@ -115,9 +119,10 @@ static int parse_one(fetch_args *a, const char *name, const char *v)
             return bad_arg(name, v, "expected W,S,E,N in degrees with S < N");
         a->have_bbox = true;
     } else if (!strcmp(name, "out") || !strcmp(name, "stats") || !strcmp(name, "cache-dir") ||
-               !strcmp(name, "user-agent")) {
+               !strcmp(name, "user-agent") || !strcmp(name, "ca-file")) {
         char *dst = !strcmp(name, "out") ? a->out : !strcmp(name, "stats") ? a->stats
-                  : !strcmp(name, "cache-dir") ? a->cache_dir : a->user_agent;
+                  : !strcmp(name, "cache-dir") ? a->cache_dir : !strcmp(name, "ca-file") ? a->ca_file
+                  : a->user_agent;
         size_t cap = !strcmp(name, "user-agent") ? sizeof a->user_agent : sizeof a->out;
         if (!*v || strlen(v) >= cap)
             return bad_arg(name, v, "empty or too long");
@@ -155,6 +160,7 @@ static int parse_args(fetch_args *a, int argc, char **argv)
         {"stats", required_argument, 0, 0},    {"max-concurrent", required_argument, 0, 'c'},
         {"rate", required_argument, 0, 'r'},   {"burst", required_argument, 0, 0},
         {"adaptive", no_argument, 0, 0},       {"user-agent", required_argument, 0, 0},
+        {"no-adaptive", no_argument, 0, 0},    {"ca-file", required_argument, 0, 0},
         {"cache-dir", required_argument, 0, 0}, {"offline", no_argument, 0, 0},
         {"timeout", required_argument, 0, 0},  {"max-tries", required_argument, 0, 0},
         {"deadline", required_argument, 0, 0}, {"quiet", no_argument, 0, 'q'},
@@ -184,7 +190,9 @@ static int parse_args(fetch_args *a, int argc, char **argv)
         if (!strcmp(name, "config") || !strcmp(name, "no-config"))
             continue; /* read by mer_options_load_config */
         if (!strcmp(name, "adaptive"))
-            a->adaptive = true;
+            a->no_adaptive = false; /* the default; accepted for old scripts */
+        else if (!strcmp(name, "no-adaptive"))
+            a->no_adaptive = true;
         else if (!strcmp(name, "offline"))
             a->offline = true;
         else if (parse_one(a, name, optarg))
@@ -224,6 +232,9 @@ static int load_config(fetch_args *a, int argc, char **argv)
         a->burst = o.burst;
     if (!a->user_agent[0])
         snprintf(a->user_agent, sizeof a->user_agent, "%s", o.user_agent);
+    a->no_adaptive |= o.no_adaptive;
+    if (!a->ca_file[0])
+        snprintf(a->ca_file, sizeof a->ca_file, "%s", o.ca_file);
     return 0;
 }
 
@@ -257,11 +268,15 @@ static int plan(fetch_job *j)
         return bad_arg("x/--y/--bbox", "", err);
     }
     /* Providers that forbid bulk downloads get a small grid at most. */
+    /* By name (a preset or configured source) or by the parsed host of any
+     * URL (a template pointing at tile.openstreetmap.org, however spelled). */
     mer_source preset;
-    if (mer_source_lookup(j->src.id, &preset) && !j->src.allow_bulk && count > 64) {
+    bool named = mer_source_lookup(j->src.id, &preset) && !j->src.allow_bulk;
+    bool hosted = mer_source_provider(&j->src, &preset) && !mer_source_bulk_allowed(&j->src);
+    if ((named || hosted) && count > 64) {
         fprintf(stderr, "meridian fetch: %s's tile policy forbids bulk downloading; "
                         "fetch at most 64 tiles from it (asked for %llu)\n",
-                j->src.id, (unsigned long long)count);
+                hosted ? preset.id : j->src.id, (unsigned long long)count);
         return 2;
     }
     j->n = (size_t)count;
@@ -392,13 +407,6 @@ static void progress(const fetch_job *j, bool end)
         fputc('\n', stderr);
 }
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Runs the loader until every tile is final (or it has nothing left to do). */
 static void run(fetch_job *j, mer_loader *l, double t0)
 {
@@ -411,7 +419,7 @@ static void run(fetch_job *j, mer_loader *l, double t0)
             continue;
         if (mer_loader_idle(l))
             break; /* e.g. stale copies whose revalidation failed */
-        if (j->a.deadline_s > 0 && now_ms() - t0 > j->a.deadline_s * 1000) {
+        if (j->a.deadline_s > 0 && mer_clock_ms() - t0 > j->a.deadline_s * 1000) {
             fprintf(stderr, "meridian fetch: deadline of %.1f s reached\n", j->a.deadline_s);
             break;
         }
@@ -420,8 +428,8 @@ static void run(fetch_job *j, mer_loader *l, double t0)
     }
     progress(j, true);
     /* Let the loader publish its final counters before --stats reads them. */
-    double end = now_ms() + 2000;
-    while (!mer_loader_idle(l) && now_ms() < end) {
+    double end = mer_clock_ms() + 2000;
+    while (!mer_loader_idle(l) && mer_clock_ms() < end) {
         size_t k = mer_loader_poll_results(l, res, 64);
         for (size_t i = 0; i < k; i++)
             take_result(j, &res[i]);
@@ -561,7 +569,8 @@ static void fill_config(const fetch_job *j, mer_loader_config *c)
     o.max_concurrent = a->max_concurrent;
     o.rate = a->rate;
     o.burst = a->burst;
-    o.adaptive = a->adaptive;
+    o.no_adaptive = a->no_adaptive;
+    snprintf(o.ca_file, sizeof o.ca_file, "%s", a->ca_file);
     o.offline = a->offline;
     snprintf(o.user_agent, sizeof o.user_agent, "%s", a->user_agent);
     mer_cli_loader_config(c, &j->src, &o, a->cache_dir); /* a disk cache only with --cache-dir */
@@ -595,7 +604,7 @@ int mer_cmd_fetch(int argc, char **argv)
     cfg.on_ready = on_ready;
     cfg.ud = &j;
     char err[256];
-    double t0 = now_ms();
+    double t0 = mer_clock_ms();
     if (!(l = mer_loader_create(&cfg, err, sizeof err))) {
         fprintf(stderr, "meridian fetch: %s\n", err);
         goto out;
@@ -604,10 +613,10 @@ int mer_cmd_fetch(int argc, char **argv)
         goto out;
     mer_loader_want(l, 1, want, j.n);
     run(&j, l, t0);
-    double wall = now_ms() - t0;
+    double wall = mer_clock_ms() - t0;
     if (!finish_png(&j))
         goto out;
-    double png_ms = now_ms() - t0 - wall;
+    double png_ms = mer_clock_ms() - t0 - wall;
     if (j.a.stats[0] && !write_stats(&j, l, wall, png_ms))
         goto out;
     rc = report(&j, wall);

@@ -29,6 +29,8 @@
 
 #include <zlib.h>
 
+#include "core/clock.h"
+
 #define MAX_THREADS 4
 #define MIN_PIECE_ROWS 16
 #define ZLEVEL 1
@@ -68,13 +70,6 @@ struct mer_png_stream {
     pthread_t th[MAX_THREADS];
     int nthreads;
 };
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -218,9 +213,9 @@ static void *worker(void *arg)
         const uint8_t *rgba = b->rgba;
         pthread_mutex_unlock(&s->lock);
 
-        double t0 = now_ms();
+        double t0 = mer_clock_ms();
         bool ok = compress_piece(s, p, rgba, i == s->npieces - 1);
-        double dt = now_ms() - t0;
+        double dt = mer_clock_ms() - t0;
 
         pthread_mutex_lock(&s->lock);
         s->compress_ms += dt;

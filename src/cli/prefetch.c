@@ -29,11 +29,11 @@
 #include "cli/commands.h"
 #include "cli/configs.h"
 #include "core/area.h"
+#include "core/clock.h"
+#include "core/hostpolicy.h"
 #include "core/log.h"
 #include "net/loader.h"
 
-#define DEFAULT_MAX_TILES 100000
-#define LIMIT_MAX_TILES 5000000
 #define GUESS_TILE_BYTES 20000 /* for the estimate when the cache has no tiles yet */
 #define MAX_FAILURES_LISTED 10
 
@@ -64,13 +64,6 @@ static void on_sigint(int sig)
     g_interrupted = 1;
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -81,14 +74,14 @@ static void usage(FILE *f)
             "Prints the tile count and estimated size first; run it again to resume.\n"
             "  --max-tiles N   refuse areas of more than N tiles (default %d)\n"
             "  --dry-run       only print the count and estimate\n",
-            DEFAULT_MAX_TILES);
+            MER_CLI_DEFAULT_MAX_TILES);
 }
 
 /* Options that take no value. */
 static bool is_flag(const char *name)
 {
     return strcmp(name, "dry-run") == 0 || strcmp(name, "no-config") == 0 || strcmp(name, "verbose") == 0 ||
-           strcmp(name, "help") == 0 || strcmp(name, "quiet") == 0;
+           strcmp(name, "help") == 0 || strcmp(name, "quiet") == 0 || strcmp(name, "no-adaptive") == 0;
 }
 
 static int set_option(pf_args *a, const char *name, const char *value, char *err, size_t errlen)
@@ -96,35 +89,34 @@ static int set_option(pf_args *a, const char *name, const char *value, char *err
     int r = mer_area_option(&a->area, name, value, err, errlen);
     if (r != 0)
         return r < 0 ? 2 : 0;
-    if (strcmp(name, "max-tiles") == 0) {
-        char *end;
-        long v = value ? strtol(value, &end, 10) : 0;
-        if (!value || *end || v < 1 || v > LIMIT_MAX_TILES) {
-            snprintf(err, errlen, "--max-tiles: expected a number from 1 to %d, got '%s'", LIMIT_MAX_TILES,
-                     value ? value : "");
-            return 2;
-        }
-        a->max_tiles = (int)v;
-        return 0;
-    }
+    if (strcmp(name, "max-tiles") == 0)
+        return mer_cli_max_tiles(value, &a->max_tiles, err, errlen) ? 0 : 2;
     if (strcmp(name, "dry-run") == 0)
         a->dry_run = true;
     else if (strcmp(name, "quiet") == 0)
         a->quiet = true;
-    else if (strcmp(name, "verbose") == 0)
-        a->o.verbose++;
-    else if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0)
-        ; /* read by mer_options_load_config */
-    else if (strcmp(name, "source") == 0 || strcmp(name, "cache-dir") == 0 || strcmp(name, "cache-size") == 0 ||
-             strcmp(name, "max-concurrent") == 0 || strcmp(name, "rate") == 0 || strcmp(name, "burst") == 0 ||
-             strcmp(name, "user-agent") == 0) {
-        if (mer_options_set(&a->o, name, value, err, errlen) != MER_OPT_OK)
-            return 2;
-    } else {
-        snprintf(err, errlen, "unknown option --%s", name);
-        return 2;
+    else {
+        static const char *const pass[] = {"source", "cache-dir", "cache-size", "max-concurrent", "rate", "burst",
+                                           "user-agent", "no-adaptive", "ca-file", NULL};
+        return mer_area_common_option(&a->o, name, value, pass, err, errlen);
     }
     return 0;
+}
+
+int mer_area_common_option(mer_options *o, const char *name, const char *value, const char *const *pass, char *err,
+                           size_t errlen)
+{
+    if (strcmp(name, "verbose") == 0) {
+        o->verbose++;
+        return 0;
+    }
+    if (strcmp(name, "config") == 0 || strcmp(name, "no-config") == 0)
+        return 0; /* read by mer_options_load_config */
+    for (size_t i = 0; pass[i]; i++)
+        if (strcmp(name, pass[i]) == 0)
+            return mer_options_set(o, name, value, err, errlen) == MER_OPT_OK ? 0 : 2;
+    snprintf(err, errlen, "unknown option --%s", name);
+    return 2;
 }
 
 /* Parses "--name value" and "--name=value" (shared with export). */
@@ -180,24 +172,12 @@ static int pf_set(void *ud, const char *name, const char *value, char *err, size
     return set_option(ud, name, value, err, errlen);
 }
 
-/* A server on this machine is the user's own: bulk downloads are theirs to allow. */
-static bool is_loopback_url(const char *url)
-{
-    const char *p = strstr(url, "://");
-    if (!p)
-        return false;
-    p += 3;
-    size_t n = strcspn(p, "/:?#");
-    if (*p == '[')
-        return strncmp(p, "[::1]", 5) == 0;
-    return (n == 9 && strncasecmp(p, "localhost", 9) == 0) || strncmp(p, "127.", 4) == 0;
-}
-
+/* By the parsed host (core/hostpolicy.c): a provider that forbids bulk
+ * downloads however its URL is spelled; a server on this machine is the
+ * user's own. */
 static bool bulk_allowed(const mer_source *s)
 {
-    if (s->kind != MER_SOURCE_URL)
-        return false;
-    return s->allow_bulk || is_loopback_url(s->url);
+    return mer_source_bulk_allowed(s);
 }
 
 static void explain_refusal(const mer_source *s)
@@ -207,7 +187,8 @@ static void explain_refusal(const mer_source *s)
                 s->url);
         return;
     }
-    if (strcmp(s->id, "osm") == 0)
+    mer_source provider;
+    if (mer_source_provider(s, &provider) && strcmp(provider.id, "osm") == 0)
         fprintf(stderr, "meridian prefetch: OpenStreetMap's tile usage policy forbids bulk downloading "
                         "(https://operations.osmfoundation.org/policies/tiles/), so Meridian will not prefetch "
                         "from the osm source.\n");
@@ -267,9 +248,29 @@ static void wait_wake(pf_wake *w, int ms)
     pthread_mutex_unlock(&w->lock);
 }
 
-static void progress(uint64_t done, uint64_t total, double t0, bool final)
+bool mer_cli_max_tiles(const char *value, int *out, char *err, size_t errlen)
 {
-    double el = mono_s() - t0;
+    if (!mer_parse_int(value, 1, MER_CLI_LIMIT_MAX_TILES, out)) {
+        snprintf(err, errlen, "--max-tiles: expected a number from 1 to %d, got '%s'", MER_CLI_LIMIT_MAX_TILES,
+                 value ? value : "");
+        return false;
+    }
+    return true;
+}
+
+bool mer_cli_area_fits(const char *cmd, const mer_area *area, int max_tiles, uint64_t *total)
+{
+    *total = mer_area_count(area);
+    if (*total <= (uint64_t)max_tiles)
+        return true;
+    fprintf(stderr, "meridian %s: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
+                    "narrow the area or the zoom range, or raise --max-tiles\n", cmd, *total, max_tiles);
+    return false;
+}
+
+void mer_cli_progress(uint64_t done, uint64_t total, double t0, bool final)
+{
+    double el = mer_clock_s() - t0;
     double rate = el > 0 ? (double)done / el : 0;
     int width = 30, fill = total ? (int)((double)done / (double)total * width) : width;
     char bar[40];
@@ -371,7 +372,7 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
         return 1;
     }
     bool tty = isatty(2) && !a->quiet;
-    double t0 = mono_s(), last_bar = 0;
+    double t0 = mer_clock_s(), last_bar = 0;
     size_t next = 0;
     mer_tile_result res[64];
     while (!g_interrupted) {
@@ -391,9 +392,9 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
             take_result(&r, &res[i]);
             mer_tile_result_release(&res[i]);
         }
-        if (tty && mono_s() - last_bar > 0.1) {
-            progress(r.k.done, n_fetch, t0, false);
-            last_bar = mono_s();
+        if (tty && mer_clock_s() - last_bar > 0.1) {
+            mer_cli_progress(r.k.done, n_fetch, t0, false);
+            last_bar = mer_clock_s();
         }
         if (got)
             continue;
@@ -407,9 +408,9 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
         }
         wait_wake(&w, 100);
     }
-    *secs = mono_s() - t0;
+    *secs = mer_clock_s() - t0;
     if (tty)
-        progress(r.k.done, n_fetch, t0, true);
+        mer_cli_progress(r.k.done, n_fetch, t0, true);
     mer_loader_destroy(r.l); /* flushes the cache: everything finished is stored */
     pthread_mutex_destroy(&w.lock);
     pthread_cond_destroy(&w.cond);
@@ -449,12 +450,9 @@ static int run_prefetch(pf_args *a)
                 a->area.zmin, a->area.zmax, s->min_zoom, s->max_zoom);
         return 2;
     }
-    uint64_t total = mer_area_count(&a->area);
-    if (total > (uint64_t)a->max_tiles) {
-        fprintf(stderr, "meridian prefetch: the area holds %" PRIu64 " tiles, more than --max-tiles %d; "
-                        "narrow the area or the zoom range, or raise --max-tiles\n", total, a->max_tiles);
+    uint64_t total;
+    if (!mer_cli_area_fits("prefetch", &a->area, a->max_tiles, &total))
         return 2;
-    }
     char err[512] = "";
     mer_cache *c = mer_cache_open(a->cache_dir, s, 0, err, sizeof err);
     if (!c || !mer_cache_usable(c)) {
@@ -507,7 +505,7 @@ int mer_cmd_prefetch(int argc, char **argv)
 {
     pf_args a;
     memset(&a, 0, sizeof a);
-    a.max_tiles = DEFAULT_MAX_TILES;
+    a.max_tiles = MER_CLI_DEFAULT_MAX_TILES;
     char err[512] = "";
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -11,30 +11,19 @@
 
 static void view_config(mer_view_config *v, const mer_options *o, const mer_source *src, const char *demo_url)
 {
-    memset(v, 0, sizeof *v);
-    v->source = *src;
-    char cache_dir[sizeof v->loader.cache_dir];
-    mer_cli_cache_dir(o, cache_dir, sizeof cache_dir); /* "" = none: the viewer runs without a disk cache */
-    mer_cli_loader_config(&v->loader, src, o, cache_dir);
-    v->width = o->width;
-    v->height = o->height;
-    v->fullscreen = o->fullscreen;
-    v->have_lat = o->have_lat;
-    v->have_zoom = o->have_zoom;
-    v->lat = o->lat;
-    v->lon = o->lon;
-    v->zoom = o->zoom;
-    v->offline = o->offline;
-    v->upload_budget = o->upload_budget;
-    v->upload_ms = o->upload_ms;
-    v->gpu_cache_mb = o->gpu_cache_mb;
-    snprintf(v->script, sizeof v->script, "%s", o->script);
-    snprintf(v->stats, sizeof v->stats, "%s", o->stats);
     /* --overlay turns on the tile-state overlay (key N); --demo=rate-limit
      * also shows it and the network panel (P), so the demo needs no key. */
     bool rl = strcmp(o->demo, "rate-limit") == 0;
-    v->overlay_on = o->overlay || rl;
-    v->panel_on = rl;
+    *v = (mer_view_config){.source = *src, .width = o->width, .height = o->height, .fullscreen = o->fullscreen,
+                           .have_lat = o->have_lat, .have_zoom = o->have_zoom, .lat = o->lat, .lon = o->lon,
+                           .zoom = o->zoom, .offline = o->offline, .upload_budget = o->upload_budget,
+                           .upload_ms = o->upload_ms, .gpu_cache_mb = o->gpu_cache_mb,
+                           .overlay_on = o->overlay || rl, .panel_on = rl};
+    char cache_dir[sizeof v->loader.cache_dir];
+    mer_cli_cache_dir(o, cache_dir, sizeof cache_dir); /* "" = none: the viewer runs without a disk cache */
+    mer_cli_loader_config(&v->loader, src, o, cache_dir);
+    snprintf(v->script, sizeof v->script, "%s", o->script);
+    snprintf(v->stats, sizeof v->stats, "%s", o->stats);
     snprintf(v->demo_url, sizeof v->demo_url, "%s", demo_url ? demo_url : "");
 }
 

@@ -182,6 +182,9 @@ bool mer_geo_parse(const char *uri, mer_geo *out, char *err, size_t errlen)
 {
     if (!uri || strncasecmp(uri, "geo:", 4) != 0)
         return fail(err, errlen, "it must start with 'geo:'");
+    _Static_assert(MER_GEO_URI_MAX == 511, "the message below says 511");
+    if (strnlen(uri, MER_GEO_URI_MAX + 1) > MER_GEO_URI_MAX)
+        return fail(err, errlen, "longer than 511 characters");
     const char *p = uri + 4;
     mer_geo g = {0};
     if (!scan_num(&p, true, &g.lat) || *p != ',')

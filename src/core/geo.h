@@ -23,8 +23,11 @@ typedef struct mer_geo {
     bool have_alt, have_u, have_zoom;
 } mer_geo;
 
+/* The longest geo: URI accepted; a longer one is an error, never cut short. */
+#define MER_GEO_URI_MAX 511
+
 /* False with a one-line reason in err if the URI is not a geo: URI Meridian
- * can open; *out is written only on success. */
+ * can open (or is longer than MER_GEO_URI_MAX); *out is written only on success. */
 bool mer_geo_parse(const char *uri, mer_geo *out, char *err, size_t errlen);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/geo.h"
 #include "core/parse.h"
 #include "core/source.h"
 
@@ -33,14 +34,16 @@ typedef struct mer_options {
     char script[1024];
     char stats[1024];
     bool overlay;
-    bool adaptive;
+    bool adaptive;        /* --adaptive: the default now; kept so old scripts still run */
+    bool no_adaptive;     /* fixed limits: exactly --max-concurrent / --rate / --burst */
+    char ca_file[1024];   /* --ca-file: CA bundle for https ("" = environment or system) */
     int upload_budget;    /* tiles uploaded per frame at most */
     double upload_ms;     /* ms of uploads per frame at most */
     int gpu_cache_mb;     /* texture cache budget */
     char config[1024];    /* --config FILE ("" = $XDG_CONFIG_HOME/meridian/meridian.conf) */
     bool no_config;
     bool list_sources;
-    char geo_uri[512];    /* a geo: URI given as the positional argument */
+    char geo_uri[MER_GEO_URI_MAX + 1]; /* a geo: URI given as the positional argument */
 } mer_options;
 
 typedef enum {

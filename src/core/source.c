@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hostpolicy.h"
+
 #define MAX_USER_SOURCES 32
 
 /* OpenStreetMap's tile usage policy: a real User-Agent, honour caching headers,
@@ -17,13 +19,15 @@ static const mer_source g_presets[] = {
      .attribution = "Map data: \xc2\xa9 OpenStreetMap contributors, SRTM | Map style: \xc2\xa9 OpenTopoMap (CC-BY-SA)",
      .min_zoom = 0, .max_zoom = 17, .tile_px = 256, .max_concurrent = 2, .rate = 6.0, .burst = 6,
      .allow_bulk = false},
-    {.kind = MER_SOURCE_URL, .id = "demo", .url = "http://127.0.0.1:8753/{z}/{x}/{y}.png",
-     .attribution = "Meridian tilesim (synthetic tiles)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
-     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .is_demo = true},
-    /* Rendered on the decode workers from assets/world.bin (Natural Earth). */
+    /* tilesim serves @2x variants of every tile */
+    {.kind = MER_SOURCE_URL, .id = "demo", .url = "http://127.0.0.1:8753/{z}/{x}/{y}{r}.png",
+     .attribution = "Meridian tilesim: Natural Earth, synthetic relief", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
+     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .is_demo = true, .hidpi = true},
+    /* Rendered on the decode workers from assets/world.bin (Natural Earth), at
+     * 512 px on a HiDPI display (vectors: as crisp at any size). */
     {.kind = MER_SOURCE_WORLD, .id = "world", .url = "",
      .attribution = "Natural Earth (public domain)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
-     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true},
+     .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .hidpi = true},
 };
 #define N_PRESETS (sizeof g_presets / sizeof g_presets[0])
 
@@ -200,11 +204,18 @@ bool mer_source_from_arg(const char *arg, mer_source *out, char *err, size_t err
     snprintf(out->attribution, sizeof out->attribution, "Tiles: %.200s", arg);
     out->max_zoom = 19;
     out->tile_px = 256;
-    /* Unknown servers get the same polite limits as OpenStreetMap. */
-    out->max_concurrent = 2;
-    out->rate = 10.0;
-    out->burst = 10;
+    /* {r} says where the server's "@2x" goes: it has HiDPI tiles. */
+    out->hidpi = strstr(arg, "{r}") != NULL;
+    /* An unknown server: start at a browser's 6 connections per host and no
+     * rate limit, and let adaptive limits (net/policy.h) find what it takes:
+     * a 429/503 lowers them, successes raise the cap up to 16. */
+    out->max_concurrent = 16;
+    out->start_concurrent = 6;
+    out->rate = 0;
+    out->burst = 0;
     out->allow_bulk = false;
+    /* A template pointing at a provider's servers gets that provider's policy. */
+    mer_source_apply_provider_policy(out);
     return true;
 }
 
@@ -212,14 +223,20 @@ bool mer_source_add_user(const mer_source *s, char *err, size_t errlen)
 {
     if (s->kind == MER_SOURCE_URL && !mer_template_validate(s->url, s->subdomains, err, errlen))
         return false;
+    if (s->kind == MER_SOURCE_URL && s->hidpi && !strstr(s->url, "{r}"))
+        return set_err(err, errlen, "retina = true needs {r} in the URL template (where \"@2x\" goes)%s", "");
+    if (s->hidpi && s->tile_px > 2048)
+        return set_err(err, errlen, "retina = true needs a tile size of at most 2048%s", "");
     for (size_t i = 0; i < g_n_user; i++)
         if (strcmp(g_user[i].id, s->id) == 0) {
             g_user[i] = *s;
+            mer_source_apply_provider_policy(&g_user[i]);
             return true;
         }
     if (g_n_user >= MAX_USER_SOURCES)
         return set_err(err, errlen, "too many user sources (at most %s)", "32");
-    g_user[g_n_user++] = *s;
+    g_user[g_n_user] = *s;
+    mer_source_apply_provider_policy(&g_user[g_n_user++]);
     return true;
 }
 
@@ -234,6 +251,14 @@ const mer_source *mer_source_at(size_t i)
 void mer_source_clear_user(void)
 {
     g_n_user = 0;
+}
+
+void mer_source_apply_scale(mer_source *s, double scale)
+{
+    if (!s->hidpi || s->retina || !(scale >= MER_HIDPI_MIN_SCALE))
+        return;
+    s->retina = true;
+    s->tile_px = 2 * (s->tile_px > 0 ? s->tile_px : 256);
 }
 
 void mer_source_set_demo_port(mer_source *s, int port)

@@ -29,8 +29,12 @@ typedef struct mer_source {
     char user_agent[256]; /* empty: Meridian's default */
     int min_zoom, max_zoom;
     int tile_px;        /* 256, or 512 for @2x */
-    bool retina;        /* {r} expands to "@2x" */
-    int max_concurrent; /* per-host cap */
+    bool hidpi;         /* the server also has @2x tiles (twice tile_px) behind
+                         * {r}: used on displays of scale >= 1.5 (preset field,
+                         * or "retina = true" in a [source.NAME] section) */
+    bool retina;        /* {r} expands to "@2x" (set by mer_source_apply_scale) */
+    int max_concurrent; /* per-host cap (a ceiling: adaptive limits never go above it) */
+    int start_concurrent; /* the cap adaptive limits start from (0 = max_concurrent) */
     double rate;        /* requests per second, 0 = unlimited */
     int burst;          /* token bucket size */
     bool allow_bulk;    /* whether prefetch/bulk download is allowed by the provider's policy */
@@ -62,6 +66,13 @@ bool mer_source_add_user(const mer_source *s, char *err, size_t errlen);
 const mer_source *mer_source_at(size_t i);
 /* Forget user-defined sources (tests). */
 void mer_source_clear_user(void);
+
+/* Picks the tiles for a display scale (drawable pixels per logical pixel): a
+ * hidpi source on a display of scale >= 1.5 gets @2x tiles ({r} = "@2x",
+ * tile_px doubled), which the viewer draws at 256 logical px, i.e. one texel
+ * per screen pixel. Call once, on the source as configured. */
+#define MER_HIDPI_MIN_SCALE 1.5
+void mer_source_apply_scale(mer_source *s, double scale);
 
 /* Points a source at the local tile server on 127.0.0.1:port (for --demo). */
 void mer_source_set_demo_port(mer_source *s, int port);

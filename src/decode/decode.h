@@ -22,13 +22,17 @@ void mer_decode_init(void);
 mer_img_format mer_decode_sniff(const uint8_t *data, size_t len);
 const char *mer_img_format_name(mer_img_format f);
 
-/* No tile is ever larger than this per side (a 512 px @2x tile fits twice). */
+/* The largest side an image may have when the tile size is unknown or small
+ * (a 512 px @2x tile fits twice); a configured tile size up to
+ * MER_DECODE_HARD_MAX is allowed itself. */
 #define MER_DECODE_MAX_SIDE 1024
+#define MER_DECODE_HARD_MAX 4096
 /* Every refusal because of the header's dimensions starts with this. */
 #define MER_DECODE_TOO_LARGE "image too large"
 
 /* The largest side an image may declare when expect_px is wanted: twice
- * expect_px (room for @2x), at most MER_DECODE_MAX_SIDE; expect_px <= 0 gives
+ * expect_px (room for @2x) up to MER_DECODE_MAX_SIDE, never less than
+ * expect_px, never more than MER_DECODE_HARD_MAX; expect_px <= 0 gives
  * MER_DECODE_MAX_SIDE. */
 int mer_decode_max_side(int expect_px);
 

@@ -45,6 +45,11 @@ uint32_t mer_world_data_version(const mer_world *w);
  * False on an invalid tile or size, or out of memory. */
 bool mer_world_render(const mer_world *w, mer_tile_id t, int px, uint8_t *rgba_out);
 
+/* The share of tile t (256 px tiles; x wraps) that is land at the level of
+ * detail drawn at its zoom, 0..1; -1 for an invalid tile. Tile servers use it
+ * to leave tiles of open sea empty. Thread-safe. */
+double mer_world_land_fraction(const mer_world *w, mer_tile_id t);
+
 /* The colours the map uses for open sea and for land, for tests and for
  * callers that want to match them. */
 void mer_world_colors(uint8_t sea_rgb[3], uint8_t land_rgb[3]);

@@ -305,12 +305,53 @@ static void draw_labels(view *v)
     }
 }
 
+/* Zoom 0..MER_MAX_ZOOM (30, as tile servers allow), y inside the world; x
+ * wraps, as the world repeats east-west. */
+static bool tile_ok(mer_tile_id *t)
+{
+    if (t->z < 0 || t->z > MER_MAX_ZOOM || t->y < 0 || (int64_t)t->y >= ((int64_t)1 << t->z))
+        return false;
+    t->x = mer_tile_wrap_x(t->x, t->z);
+    return true;
+}
+
+double mer_world_land_fraction(const mer_world *w, mer_tile_id t)
+{
+    if (!w || !tile_ok(&t))
+        return -1;
+    double world = ldexp(1.0, w->bits), side = ldexp(world, -t.z);
+    view v = {.w = w};
+    v.cx0 = t.x * side;
+    v.cy0 = t.y * side;
+    v.cx1 = v.cx0 + side;
+    v.cy1 = v.cy0 + side;
+    const wlayer *L = &w->layers[WK_LAND][pick_lod(t.z, 256)];
+    double area2 = 0; /* twice the signed area: outer rings count +, holes - */
+    for (size_t i = 0; i < L->n && !v.oom; i++) {
+        const witem *it = &L->items[i];
+        if (!box_hits(&v, &it->b) || !grow(&v, (size_t)it->n * 2 + 16))
+            continue;
+        const int32_t *p = &w->pts[(size_t)it->off * 2];
+        double *a = v.buf[0], *b = v.buf[1];
+        for (uint32_t k = 0; k < it->n * 2; k++)
+            a[k] = p[k];
+        size_t n = it->n;
+        n = clip_edge(a, n, b, 0, v.cx0, 1);
+        n = clip_edge(b, n, a, 0, v.cx1, -1);
+        n = clip_edge(a, n, b, 1, v.cy0, 1);
+        n = clip_edge(b, n, a, 1, v.cy1, -1);
+        for (size_t k = 0, j = n - 1; k < n; j = k++)
+            area2 += (a[j * 2] - a[k * 2]) * (a[j * 2 + 1] + a[k * 2 + 1]);
+    }
+    free(v.buf[0]);
+    free(v.buf[1]);
+    double f = area2 / 2 / (side * side);
+    return f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
 bool mer_world_render(const mer_world *w, mer_tile_id t, int px, uint8_t *rgba_out)
 {
-    if (!w || !rgba_out || px < 16 || px > 4096 || t.z < 0 || t.z > MER_MAX_ZOOM)
-        return false;
-    t.x = mer_tile_wrap_x(t.x, t.z); /* the world repeats east-west */
-    if (!mer_tile_valid(t))
+    if (!w || !rgba_out || px < 16 || px > 4096 || !tile_ok(&t))
         return false;
     return mer_world_render_window(w, t.z, px, (double)t.x * px, (double)t.y * px, px, px,
                                    rgba_out);

@@ -1,6 +1,7 @@
 /* Private to the loader's .c files (loader.c: API, thread loop, inbox;
- * loader_net.c: transfers and HTTP policy; loader_pub.c: cache hits,
- * results, published stats and tile states). Not for other modules. */
+ * loader_net.c: transfers and HTTP policy; loader_deliver.c: cache hits,
+ * decode jobs, results; loader_stats.c: published stats and tile states;
+ * loader_cov.c: coverage questions). Not for other modules. */
 #ifndef MER_NET_LOADER_IMPL_H
 #define MER_NET_LOADER_IMPL_H
 
@@ -10,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "cache/cache.h"
+#include "core/clock.h"
 #include "decode/pool.h"
 #include "decode/world.h"
 #include "net/loader.h"
@@ -25,6 +27,7 @@
 /* A decode worker's verdict, sent back to the loader thread. */
 typedef struct done_note {
     uint64_t serial;
+    mer_tile_id id;  /* to forget a bad body even when the entry is gone */
     bool ok;
     bool stale_copy; /* the stale copy of a tile being revalidated */
     char reason[96];
@@ -99,10 +102,13 @@ struct mer_loader {
     bool pub_dirty;
     mer_sched *sched;
     mer_bucket bucket;
-    mer_aimd aimd;
+    mer_adapt adapt;              /* cap and rate in use (fixed at the ceilings when !adaptive) */
     bool adaptive;
-    int cap_max;
+    int burst_cfg;                /* the configured burst (0: none given) */
     int in_flight;
+    double rate_waited_ms;        /* last time a ready tile waited for a token */
+    int block;                    /* what held ready tiles back at the last start: BLOCK_* */
+    double block_mark_ms;         /* since when */
     double paused_until_ms;
     uint64_t rng;
     mer_loader_stats st;          /* counters kept by the loader thread */
@@ -112,12 +118,17 @@ struct mer_loader {
     size_t states_cap;
     mer_xfer_limits limits;
     char ua[256];
+    char ca_file[1024];           /* cfg.ca_file, else $CURL_CA_BUNDLE, else $SSL_CERT_FILE */
+    char tls_error[96];           /* the first certificate failure: later tiles fail at once */
 };
 
-double mer_loader_now_ms(void);
 void mer_loader_wake(mer_loader *l);
 
+/* What held ready tiles back (time is counted per reason in the stats). */
+enum { BLOCK_NONE = 0, BLOCK_CAP, BLOCK_RATE, BLOCK_PAUSE };
+
 /* loader_net.c */
+void mer_loader_net_sync_bucket(mer_loader *l, double now);
 void mer_loader_net_start(mer_loader *l, double now);
 void mer_loader_net_drain(mer_loader *l, double now);
 void mer_loader_net_cancel(mer_loader *l, mer_sched_entry *e);
@@ -127,7 +138,7 @@ void mer_loader_net_cancel_all(mer_loader *l);
 #define COV_BYTES (MER_LOADER_COVERAGE_MAX / 8)
 void mer_loader_cov_answer(mer_loader *l, mer_tile_range r, uint64_t serial);
 
-/* loader_pub.c */
+/* loader_deliver.c */
 void mer_loader_tile_added(mer_loader *l, mer_sched_entry *e);
 void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, mer_tile_origin o,
                         int http_status, const char *code, const char *reason);
@@ -136,7 +147,10 @@ bool mer_loader_submit(mer_loader *l, mer_sched_entry *e, uint8_t *data, size_t 
 void mer_loader_submit_render(mer_loader *l, mer_sched_entry *e);
 void mer_loader_decode_done(void *ud, void *ctx, uint8_t *rgba, int w, int h, const char *reason);
 void mer_loader_drain_done(mer_loader *l, double now);
-bool mer_loader_publish(mer_loader *l, double now);
+void mer_loader_drain_final(mer_loader *l); /* shutdown: only forgets bad bodies */
 void mer_loader_cache_tick(mer_loader *l, double now, bool idle);
+
+/* loader_stats.c */
+bool mer_loader_publish(mer_loader *l, double now);
 
 #endif

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
+
 struct mer_sched {
     mer_sched_entry **items;
     size_t count, cap;
@@ -15,14 +17,6 @@ typedef struct want_set {
     int32_t *slot; /* want index, -1 = empty */
     size_t mask;
 } want_set;
-
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return k;
-}
 
 static bool set_init(want_set *ws, size_t n)
 {
@@ -41,7 +35,7 @@ static bool set_init(want_set *ws, size_t n)
  * when absent (returns -2 for a duplicate). */
 static int32_t set_probe(want_set *ws, const mer_want_tile *tiles, uint64_t key, int32_t insert_idx)
 {
-    for (size_t i = mix(key) & ws->mask;; i = (i + 1) & ws->mask) {
+    for (size_t i = mer_mix64(key) & ws->mask;; i = (i + 1) & ws->mask) {
         int32_t v = ws->slot[i];
         if (v < 0) {
             if (insert_idx >= 0)
@@ -188,15 +182,6 @@ mer_sched_entry *mer_sched_find(mer_sched *s, mer_tile_id id)
         if (s->items[i]->key == key)
             return s->items[i];
     return NULL;
-}
-
-void mer_sched_remove(mer_sched *s, mer_sched_entry *e)
-{
-    for (size_t i = 0; i < s->count; i++)
-        if (s->items[i] == e) {
-            remove_at(s, i);
-            return;
-        }
 }
 
 int mer_sched_outstanding(const mer_sched *s)

@@ -25,6 +25,8 @@ typedef struct mer_sched_entry {
     int requests;         /* requests started */
     double t_first_ms;    /* first request started, 0 = none yet */
     double t_start_ms;    /* current request started */
+    int inflight_at_send; /* requests in flight when it started (itself included) */
+    bool cap_full;        /* the host's cap was reached when it started */
     double t_ready_ms;    /* RETRY_WAIT: earliest next attempt */
     double t_done_ms;     /* DONE/FAILED: when it was delivered */
     int last_status;
@@ -66,8 +68,6 @@ double mer_sched_next_retry_ms(const mer_sched *s);
 size_t mer_sched_count(const mer_sched *s);
 mer_sched_entry *mer_sched_at(mer_sched *s, size_t i);
 mer_sched_entry *mer_sched_find(mer_sched *s, mer_tile_id id);
-/* Removes and frees one entry (no hook). */
-void mer_sched_remove(mer_sched *s, mer_sched_entry *e);
 
 /* Tiles not finished: QUEUED, IN_FLIGHT, RETRY_WAIT, PAUSED, DECODING. */
 int mer_sched_outstanding(const mer_sched *s);

@@ -1,10 +1,8 @@
 #include "net/xfer.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -34,47 +32,21 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* Copies a header value (trimmed) if the line is "name: value". */
-static void grab(const char *line, size_t n, const char *name, char *dst, size_t dstlen)
-{
-    size_t k = strlen(name);
-    if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
-        return;
-    const char *v = line + k + 1, *end = line + n;
-    while (v < end && isspace((unsigned char)*v))
-        v++;
-    while (end > v && isspace((unsigned char)end[-1]))
-        end--;
-    size_t len = (size_t)(end - v);
-    if (len >= dstlen)
-        len = dstlen - 1;
-    memcpy(dst, v, len);
-    dst[len] = '\0';
-}
-
 static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
 {
     mer_xfer *x = ud;
     size_t n = size * nmemb;
-    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
-        /* A new response (after a redirect or a 100): forget the last one's. */
-        x->etag[0] = x->last_modified[0] = x->cache_control[0] = '\0';
-        x->expires[0] = x->date[0] = x->retry_after[0] = '\0';
-        return n;
-    }
-    grab(line, n, "ETag", x->etag, sizeof x->etag);
-    grab(line, n, "Last-Modified", x->last_modified, sizeof x->last_modified);
-    grab(line, n, "Cache-Control", x->cache_control, sizeof x->cache_control);
-    grab(line, n, "Expires", x->expires, sizeof x->expires);
-    grab(line, n, "Date", x->date, sizeof x->date);
-    grab(line, n, "Retry-After", x->retry_after, sizeof x->retry_after);
+    mer_resp_headers_line(&x->hdr, line, n);
     return n;
 }
 
-static bool add_header(mer_xfer *x, const char *name, const char *value)
+static bool add_header(mer_xfer *x, const char *name, const char *value, bool etag)
 {
     char line[256];
     if (!value || !*value)
+        return true;
+    /* Never send back bytes a server could use to inject a header line. */
+    if (etag ? !mer_http_etag_valid(value, strlen(value)) : !mer_http_last_modified_valid(value, strlen(value)))
         return true;
     snprintf(line, sizeof line, "%s: %s", name, value);
     struct curl_slist *l = curl_slist_append(x->req_headers, line);
@@ -96,8 +68,12 @@ static bool set_limits(CURL *e, const mer_xfer_limits *lim)
     rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, lim->timeout_ms);
     /* Refused before the body starts when Content-Length says too much. */
     rc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)lim->max_body_bytes);
+    /* Verification is always on: there is deliberately no option to turn it
+     * off. A private CA is trusted by naming its file instead. */
     rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (lim->ca_file && lim->ca_file[0])
+        rc |= curl_easy_setopt(e, CURLOPT_CAINFO, lim->ca_file);
     rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, lim->user_agent);
     rc |= curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* whatever curl can decode */
     rc |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -119,7 +95,8 @@ mer_xfer *mer_xfer_create(const char *url, const mer_xfer_limits *lim, const cha
     x->easy = curl_easy_init();
     if (!x->easy || !set_limits(x->easy, lim))
         goto fail;
-    if (!add_header(x, "If-None-Match", etag) || !add_header(x, "If-Modified-Since", last_modified))
+    mer_resp_headers_reset(&x->hdr);
+    if (!add_header(x, "If-None-Match", etag, true) || !add_header(x, "If-Modified-Since", last_modified, false))
         goto fail;
     CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_URL, url);
     /* Over TLS, ALPN says at handshake time whether HTTP/2 multiplexing is
@@ -133,6 +110,7 @@ mer_xfer *mer_xfer_create(const char *url, const mer_xfer_limits *lim, const cha
     rc |= curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
     rc |= curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
     rc |= curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+    rc |= curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->error);
     if (x->req_headers)
         rc |= curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->req_headers);
     if (rc != CURLE_OK)

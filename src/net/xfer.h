@@ -10,12 +10,15 @@
 
 #include <curl/curl.h>
 
+#include "net/resp_headers.h"
+
 typedef struct mer_xfer_limits {
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_body_bytes;
     const char *user_agent;
     CURLSH *share; /* may be NULL */
+    const char *ca_file; /* CA bundle (CURLOPT_CAINFO), NULL = curl's default */
 } mer_xfer_limits;
 
 typedef struct mer_xfer {
@@ -27,16 +30,13 @@ typedef struct mer_xfer {
     bool too_big;         /* the write callback cut the body off */
     struct curl_slist *req_headers;
     /* Response headers of the final response (reset on each status line). */
-    char etag[128];
-    char last_modified[64];
-    char cache_control[256];
-    char expires[64];
-    char date[64];
-    char retry_after[64];
+    mer_resp_headers hdr;
+    char error[CURL_ERROR_SIZE]; /* curl's detail for a failed transfer ("" if none) */
 } mer_xfer;
 
 /* NULL if curl cannot make a handle. etag/last_modified (may be NULL or "")
- * make the request conditional (If-None-Match / If-Modified-Since). */
+ * make the request conditional (If-None-Match / If-Modified-Since); a value
+ * that is not a valid validator (e.g. read from an old cache file) is not sent. */
 mer_xfer *mer_xfer_create(const char *url, const mer_xfer_limits *lim, const char *etag,
                           const char *last_modified, void *owner);
 /* Takes the body (malloc'ed, caller frees); the transfer keeps nothing. */

@@ -120,41 +120,9 @@ uint8_t *tsim_bomb(tsim_format f, size_t *len)
     }
 }
 
-typedef struct sink {
-    uint8_t *buf;
-    size_t len, cap;
-    bool failed;
-} sink;
-
-static void sink_write(png_structp png, png_bytep data, png_size_t n)
-{
-    sink *k = png_get_io_ptr(png);
-    if (k->failed)
-        return;
-    if (k->len + n > k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 65536;
-        while (cap < k->len + n)
-            cap *= 2;
-        uint8_t *nb = realloc(k->buf, cap);
-        if (!nb) {
-            k->failed = true;
-            return;
-        }
-        k->buf = nb;
-        k->cap = cap;
-    }
-    memcpy(k->buf + k->len, data, n);
-    k->len += n;
-}
-
-static void sink_flush(png_structp png)
-{
-    (void)png;
-}
-
 uint8_t *tsim_zero_png(uint32_t w, uint32_t h, size_t *len)
 {
-    sink k = {NULL, 0, 0, false};
+    tsim_membuf k = {NULL, 0, 0, false};
     uint8_t *volatile row = calloc(1, w ? w : 1);
     png_structp png = row ? png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL) : NULL;
     png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -163,7 +131,7 @@ uint8_t *tsim_zero_png(uint32_t w, uint32_t h, size_t *len)
         goto out;
     if (setjmp(png_jmpbuf(png)))
         goto out;
-    png_set_write_fn(png, &k, sink_write, sink_flush);
+    tsim_png_write_to_memory(png, &k);
     png_set_user_limits(png, 0x7fffffff, 0x7fffffff); /* the point is a huge image */
     png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);

@@ -55,6 +55,12 @@ static const opt_def g_opts[] = {
     {"die-with-parent", K_FLAG, F(die_with_parent), 0, 0, false, NULL,
      "exit when the parent process dies (tests use it so no server outlives a crashed test)"},
     {"cache-mb", K_INT, F(cache_mb), 1, 65536, false, "MB", "memory for encoded tiles (default 256)"},
+    {"map", K_SPECIAL, X, 0, 0, false, "MAP",
+     "world (default: the real world map, Natural Earth) or noise (a synthetic continent)"},
+    {"world", K_STR, S(world_path), 0, 0, false, "FILE",
+     "the world map data (default: assets/world.bin, found as meridian finds it)"},
+    {"codes", K_FLAG, F(codes), 0, 0, false, NULL,
+     "mark every tile: a dashed border, its z/x/y and a code block the tests decode"},
 };
 
 #define N_OPTS (sizeof g_opts / sizeof g_opts[0])
@@ -126,6 +132,17 @@ static bool parse_special(tsim_config *c, const opt_def *o, const char *v, char 
             return false;
         }
         c->seed = (uint64_t)s;
+        return true;
+    }
+    if (strcmp(o->name, "map") == 0) {
+        if (strcmp(v, "world") == 0) {
+            c->map = TSIM_MAP_WORLD;
+        } else if (strcmp(v, "noise") == 0) {
+            c->map = TSIM_MAP_NOISE;
+        } else {
+            snprintf(err, errlen, "--map: '%s' is not world or noise", v);
+            return false;
+        }
         return true;
     }
     if (strcmp(o->name, "empty-rule") == 0) {
@@ -220,7 +237,7 @@ tsim_cfg_status tsim_config_parse(tsim_config *c, int argc, char **argv, char *e
     }
     lo[N_OPTS] = (struct option){0, 0, 0, 0};
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: glibc resets its hidden state too (see core/options.c) */
     int ch;
     while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
         if (ch == '?' || ch == ':') {

@@ -24,6 +24,7 @@ typedef enum {
 } tsim_fault;
 
 typedef enum { TSIM_EMPTY_NONE, TSIM_EMPTY_SEA, TSIM_EMPTY_HASH } tsim_empty_rule;
+typedef enum { TSIM_MAP_WORLD = 0, TSIM_MAP_NOISE } tsim_map;
 
 typedef struct tsim_config {
     /* Fixed at start-up. */
@@ -37,6 +38,9 @@ typedef struct tsim_config {
     char log_path[1024];
     int cache_mb;
     bool die_with_parent;
+    tsim_map map;          /* the real world (default) or the synthetic noise map */
+    char world_path[1024]; /* "" = found like meridian's data files */
+    bool codes;            /* tile border, z/x/y label and code block (tests) */
     /* Live: /control may change these while the server runs. */
     int latency_ms;
     int jitter_ms;

@@ -24,15 +24,9 @@ const char *tsim_format_mime(tsim_format f)
     }
 }
 
-typedef struct png_sink {
-    uint8_t *buf;
-    size_t len, cap;
-    bool failed;
-} png_sink;
-
-static void png_sink_write(png_structp png, png_bytep data, png_size_t n)
+static void membuf_write(png_structp png, png_bytep data, png_size_t n)
 {
-    png_sink *k = png_get_io_ptr(png);
+    tsim_membuf *k = png_get_io_ptr(png);
     if (k->failed)
         return;
     if (k->len + n > k->cap) {
@@ -51,8 +45,14 @@ static void png_sink_write(png_structp png, png_bytep data, png_size_t n)
     k->len += n;
 }
 
-static void png_sink_flush(png_structp png)
+static void membuf_flush(png_structp png)
 {
+    (void)png;
+}
+
+void tsim_png_write_to_memory(struct png_struct_def *png, tsim_membuf *b)
+{
+    png_set_write_fn(png, b, membuf_write, membuf_flush);
 }
 
 /* zlib level 2 with the SUB and PAETH filters only: about 3x faster than
@@ -60,7 +60,7 @@ static void png_sink_flush(png_structp png)
  * cheap; sizes stay in the range of real map tiles. */
 static int encode_png(const uint8_t *rgb, int size, uint8_t **out, size_t *out_len)
 {
-    png_sink sink = {NULL, 0, 0, false};
+    tsim_membuf sink = {NULL, 0, 0, false};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) {
@@ -72,7 +72,7 @@ static int encode_png(const uint8_t *rgb, int size, uint8_t **out, size_t *out_l
         free(sink.buf);
         return -1;
     }
-    png_set_write_fn(png, &sink, png_sink_write, png_sink_flush);
+    tsim_png_write_to_memory(png, &sink);
     png_set_compression_level(png, 2);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB | PNG_FILTER_PAETH);
     png_set_IHDR(png, info, (png_uint_32)size, (png_uint_32)size, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,

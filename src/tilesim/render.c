@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "tilesim/font.h"
 
 /* The height field is sampled every GRID_STEP pixels and interpolated: the
@@ -25,19 +26,9 @@ typedef struct canvas {
 
 /* ---- noise ------------------------------------------------------------ */
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
 static double lattice(int64_t ix, int64_t iy, int oct)
 {
-    uint64_t h = mix64((uint64_t)ix * 0x9e3779b97f4a7c15ull ^ mix64((uint64_t)iy + 0x632be59bd9b4e019ull) ^
+    uint64_t h = mer_mix64((uint64_t)ix * 0x9e3779b97f4a7c15ull ^ mer_mix64((uint64_t)iy + 0x632be59bd9b4e019ull) ^
                        (uint64_t)oct * 0xd6e8feb86659fd93ull);
     return (double)(h >> 11) * (2.0 / 9007199254740992.0) - 1.0;
 }
@@ -398,22 +389,104 @@ static void paint_code(canvas *cv, mer_tile_id t)
         }
 }
 
-uint8_t *tsim_render(mer_tile_id t, int scale)
+/* The real world map, RGBA from the renderer packed down to RGB. */
+static bool paint_world(canvas *cv, const mer_world *w, mer_tile_id t)
+{
+    size_t n = (size_t)cv->size * cv->size;
+    uint8_t *rgba = malloc(n * 4);
+    bool ok = rgba && mer_world_render(w, t, cv->size, rgba);
+    for (size_t i = 0; ok && i < n; i++)
+        memcpy(cv->px + i * 3, rgba + i * 4, 3);
+    free(rgba);
+    return ok;
+}
+
+static bool near_rgb(const uint8_t *p, const uint8_t *c, int tol)
+{
+    return abs(p[0] - c[0]) <= tol && abs(p[1] - c[1]) <= tol && abs(p[2] - c[2]) <= tol;
+}
+
+/* Relief on the real map: hill shading on land and depth tints at sea from
+ * the same noise heights as the synthetic map (continuous across tiles and
+ * zooms). Real tiles carry terrain, so this also gives the demo realistic
+ * tile sizes where Natural Earth has no more detail to draw. Lines and
+ * labels (any colour but land or sea) are left alone. Quantised steps keep
+ * PNGs near real tile sizes. */
+static bool paint_relief(canvas *cv, mer_tile_id t)
+{
+    if (t.z < 4)
+        return true; /* small scales have enough detail of their own */
+    int n;
+    double *g = height_grid(t, cv->scale, &n);
+    if (!g)
+        return false;
+    uint8_t sea[3], land[3];
+    mer_world_colors(sea, land);
+    int s = cv->size;
+    double strength = t.z < 6 ? 0.5 : 1.0;
+    double norm = (double)s * ldexp(1.0, t.z) / (2.4 * octaves_for(t.z, cv->scale));
+    for (int y = 0; y < s; y++)
+        for (int x = 0; x < s; x++) {
+            uint8_t *p = cv->px + ((size_t)y * s + x) * 3;
+            bool is_land = near_rgb(p, land, 3);
+            if (!is_land && !near_rgb(p, sea, 3))
+                continue;
+            double h = grid_at(g, n, x, y), fine = grid_at(g + n * n, n, x, y);
+            double f;
+            if (is_land) {
+                double dx = grid_at(g, n, x + 1, y) - h, dy = grid_at(g, n, x, y + 1) - h;
+                double shade = -(dx + dy) * norm * 0.9;
+                shade = shade < -0.6 ? -0.6 : shade > 0.6 ? 0.6 : shade;
+                f = 1.0 + strength * round((0.20 * shade + 0.05 * fine) * 25) / 25;
+            } else {
+                f = 1.0 + strength * round((0.10 * h + 0.02 * fine) * 40) / 40;
+            }
+            p[0] = clamp8(p[0] * f);
+            p[1] = clamp8(p[1] * f);
+            p[2] = clamp8(p[2] * f);
+        }
+    free(g);
+    return true;
+}
+
+static bool paint_noise(canvas *cv, mer_tile_id t)
+{
+    int n;
+    double *g = height_grid(t, cv->scale, &n);
+    if (!g)
+        return false;
+    paint_terrain(cv, t, g, n);
+    free(g);
+    paint_graticule(cv, t);
+    return true;
+}
+
+uint8_t *tsim_render_style(const tsim_style *s, mer_tile_id t, int scale)
 {
     canvas cv = {NULL, TSIM_TILE_PX * scale, scale};
     cv.px = malloc((size_t)cv.size * cv.size * 3);
-    int n;
-    double *g = height_grid(t, scale, &n);
-    if (!cv.px || !g) {
+    if (!cv.px)
+        return NULL;
+    bool ok = s->world ? paint_world(&cv, s->world, t) && paint_relief(&cv, t) : paint_noise(&cv, t);
+    if (!ok) {
         free(cv.px);
-        free(g);
         return NULL;
     }
-    paint_terrain(&cv, t, g, n);
-    free(g);
-    paint_graticule(&cv, t);
-    paint_border(&cv);
-    paint_id_label(&cv, t);
-    paint_code(&cv, t);
+    if (s->codes) {
+        paint_border(&cv);
+        paint_id_label(&cv, t);
+        paint_code(&cv, t);
+    }
     return cv.px;
+}
+
+uint8_t *tsim_render(mer_tile_id t, int scale)
+{
+    const tsim_style noise_codes = {NULL, true};
+    return tsim_render_style(&noise_codes, t, scale);
+}
+
+bool tsim_style_tile_is_sea(const tsim_style *s, mer_tile_id t)
+{
+    return s->world ? mer_world_land_fraction(s->world, t) <= 0.0 : tsim_tile_is_sea(t);
 }

@@ -18,6 +18,8 @@
 
 #include <microhttpd.h>
 
+#include "core/clock.h"
+#include "core/hash.h"
 #include "core/tile.h"
 #include "tilesim/bomb.h"
 #include "tilesim/encode.h"
@@ -44,9 +46,11 @@ typedef struct counters {
 struct tsim_server {
     struct MHD_Daemon *daemon;
     tsim_cache *cache;
+    mer_world *world; /* --map world: read-only after start, freed after the daemon stops */
+    tsim_style style; /* fixed at start-up */
     FILE *log; /* line-buffered; stdio locks it per fprintf */
     int port;
-    struct timespec t0;
+    double t0_ms; /* mer_clock_ms() at start */
     time_t last_modified;
     char last_modified_str[64];
     _Atomic unsigned long next_conn_id;
@@ -88,26 +92,14 @@ typedef struct body {
 
 static double now_ms(const tsim_server *s)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - s->t0.tv_sec) * 1e3 + (double)(t.tv_nsec - s->t0.tv_nsec) / 1e6;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
+    return mer_clock_ms() - s->t0_ms;
 }
 
 /* Uniform [0,1) from (seed, draw number, stream): the same seed gives the same
  * outcomes for the same sequence of requests, whatever the timing. */
 static double rand01(uint64_t seed, uint64_t seq, uint64_t stream)
 {
-    uint64_t h = mix64(seed * 0x9e3779b97f4a7c15ull ^ mix64(seq * 4 + stream + 0x2545f4914f6cdd1dull));
+    uint64_t h = mer_mix64(seed * 0x9e3779b97f4a7c15ull ^ mer_mix64(seq * 4 + stream + 0x2545f4914f6cdd1dull));
     return (double)(h >> 11) / 9007199254740992.0;
 }
 
@@ -229,7 +221,7 @@ static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
     }
     for (uint64_t i = 0; i < n; i++) {
         uint64_t p = pos + i;
-        buf[i] = (char)(p < b->len ? b->data[p] : (uint8_t)(mix64(p) & 0xff));
+        buf[i] = (char)(p < b->len ? b->data[p] : (uint8_t)(mer_mix64(p) & 0xff));
     }
     b->r->bytes += n;
     return (ssize_t)n;
@@ -247,7 +239,7 @@ static void body_free(void *cls)
 static void corrupt(uint8_t *d, size_t len, uint64_t seed, uint64_t seq)
 {
     for (size_t i = 4; i < len && i < 4 + 512; i++)
-        d[i] = (uint8_t)(mix64(seed ^ (seq << 20) ^ i) & 0xff);
+        d[i] = (uint8_t)(mer_mix64(seed ^ (seq << 20) ^ i) & 0xff);
 }
 
 /* ---- stats and log ------------------------------------------------------ */
@@ -347,6 +339,30 @@ static enum MHD_Result control_arg(void *cls, enum MHD_ValueKind kind, const cha
     return x->failed ? MHD_NO : MHD_YES;
 }
 
+/* A JSON string body: the message quotes what the client sent, which may
+ * hold quotes, backslashes, control bytes or bytes that are not UTF-8. Every
+ * byte outside printable ASCII becomes \u00XX, so the answer is valid JSON
+ * (and valid UTF-8) whatever came in. */
+static void json_escape(const char *in, char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && n + 7 < len; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*p;
+        } else if (*p < 0x20 || *p > 0x7e) {
+            memcpy(out + n, "\\u00", 4);
+            out[n + 4] = hex[*p >> 4];
+            out[n + 5] = hex[*p & 15];
+            n += 6;
+        } else {
+            out[n++] = (char)*p;
+        }
+    }
+    out[n] = '\0';
+}
+
 static enum MHD_Result handle_control(tsim_server *s, req *r, struct MHD_Connection *c, bool apply)
 {
     control_ctx x = {.failed = false};
@@ -356,15 +372,19 @@ static enum MHD_Result handle_control(tsim_server *s, req *r, struct MHD_Connect
     if (apply)
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, control_arg, &x);
     if (x.failed) {
-        char msg[400];
-        snprintf(msg, sizeof msg, "{\"error\": \"%s\"}\n", x.err); /* err never holds a quote */
+        char esc[6 * sizeof x.err + 1], msg[sizeof esc + 32];
+        json_escape(x.err, esc, sizeof esc);
+        snprintf(msg, sizeof msg, "{\"error\": \"%s\"}\n", esc);
         return send_buf(r, c, 400, "application/json", msg);
     }
     pthread_mutex_lock(&s->lock);
     if (apply) {
-        s->cfg = x.cfg;
-        if (s->tokens > x.cfg.burst)
+        /* A reconfigured bucket starts full, as nginx's limiter after a reload. */
+        if (x.cfg.rate != s->cfg.rate || x.cfg.burst != s->cfg.burst) {
             s->tokens = x.cfg.burst;
+            s->tokens_at_ms = now_ms(s);
+        }
+        s->cfg = x.cfg;
     }
     if (x.reset_stats) { /* requests still in flight stay counted as such */
         int in_flight = s->st.in_flight;
@@ -414,11 +434,11 @@ static bool parse_tile_path(const char *url, tile_req *out)
     return true;
 }
 
-static bool tile_is_empty(const tsim_config *cfg, mer_tile_id t)
+static bool tile_is_empty(const tsim_server *s, const tsim_config *cfg, mer_tile_id t)
 {
     switch (cfg->empty_rule) {
     case TSIM_EMPTY_SEA:
-        return tsim_tile_is_sea(t);
+        return tsim_style_tile_is_sea(&s->style, t);
     case TSIM_EMPTY_HASH:
         return rand01(cfg->seed, mer_tile_key(t), 3) < cfg->empty_fraction;
     default:
@@ -489,7 +509,7 @@ static bool get_tile(tsim_server *s, const tile_req *tr, uint8_t **data, size_t 
         pthread_mutex_unlock(&s->lock);
         return true;
     }
-    uint8_t *rgb = tsim_render(tr->t, tr->scale);
+    uint8_t *rgb = tsim_render_style(&s->style, tr->t, tr->scale);
     if (!rgb)
         return false;
     int rc = tsim_encode(tr->fmt, rgb, TSIM_TILE_PX * tr->scale, data, len);
@@ -612,7 +632,7 @@ static enum MHD_Result handle_tile(tsim_server *s, req *r, struct MHD_Connection
     double delay = cfg.latency_ms + rand01(cfg.seed, seq, 1) * cfg.jitter_ms;
     if (delay > 0 && !wait_ms(s, delay))
         return MHD_NO;
-    if (tr->t.z < 0 || tr->t.z > cfg.max_zoom || tile_is_empty(&cfg, tr->t)) {
+    if (tr->t.z < 0 || tr->t.z > cfg.max_zoom || tile_is_empty(s, &cfg, tr->t)) {
         r->fault = TSIM_FAULT_NONE;
         return send_empty(r, c, &cfg);
     }
@@ -706,7 +726,7 @@ tsim_server *tsim_server_start(const tsim_config *cfg, char *err, size_t errlen)
     }
     s->cfg = *cfg;
     s->tokens = cfg->burst;
-    clock_gettime(CLOCK_MONOTONIC, &s->t0);
+    s->t0_ms = mer_clock_ms();
     s->last_modified = time(NULL) - 60;
     http_date(s->last_modified, s->last_modified_str, sizeof s->last_modified_str);
     pthread_mutex_init(&s->lock, NULL);
@@ -715,6 +735,25 @@ tsim_server *tsim_server_start(const tsim_config *cfg, char *err, size_t errlen)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->wake, &ca);
     pthread_condattr_destroy(&ca);
+    s->style.codes = cfg->codes;
+    if (cfg->map == TSIM_MAP_WORLD) {
+        char path[1024], why[256];
+        if (cfg->world_path[0])
+            snprintf(path, sizeof path, "%s", cfg->world_path);
+        else if (!mer_world_find_asset(path, sizeof path)) {
+            snprintf(err, errlen, "cannot find the world map data (assets/world.bin): give --world "
+                                  "FILE or --map noise");
+            tsim_server_stop(s);
+            return NULL;
+        }
+        s->world = mer_world_load(path, why, sizeof why);
+        if (!s->world) {
+            snprintf(err, errlen, "cannot load the world map: %s", why);
+            tsim_server_stop(s);
+            return NULL;
+        }
+        s->style.world = s->world;
+    }
     s->cache = tsim_cache_new((size_t)cfg->cache_mb * 1024 * 1024);
     if (!s->cache || !open_log(s, cfg->log_path, err, errlen)) {
         if (!s->cache)
@@ -761,6 +800,7 @@ void tsim_server_stop(tsim_server *s)
     if (s->log)
         fclose(s->log);
     tsim_cache_free(s->cache);
+    mer_world_free(s->world); /* no connection thread renders any more */
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->lock);
     free(s);

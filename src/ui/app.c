@@ -18,7 +18,9 @@
 #include <SDL_image.h>
 #include <epoxy/gl.h>
 
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/parse.h"
 #include "core/tile.h"
 #include "ui/app_priv.h"
 #include "ui/viewstate.h"
@@ -35,17 +37,9 @@
 #define BASEMAP_BUDGET ((size_t)12 * 1024 * 1024)
 #define MIB ((size_t)1024 * 1024)
 
-/* Optional layers in key order; see layers.h to add one (tile-state overlay
- * N, network panel P, cache coverage C). */
-static const mer_layer *const g_layers[] = {&mer_layer_grid, &mer_layer_overlay, &mer_layer_panel,
-                                            &mer_layer_coverage};
-
 double mer_app_now(void)
 {
-    static double freq;
-    if (freq == 0)
-        freq = (double)SDL_GetPerformanceFrequency();
-    return (double)SDL_GetPerformanceCounter() / freq;
+    return mer_clock_s();
 }
 
 void mer_app_quit(mer_app *a, int code)
@@ -82,14 +76,36 @@ static void on_ready(void *ud)
         atomic_store(&a->wake_posted, 0);
 }
 
-static void update_sizes(mer_app *a)
+/* MERIDIAN_SCALE=S (1..4) makes the window act as a display of scale S: the
+ * map is laid out in drawable pixels / S and HiDPI tiles are chosen, as on a
+ * real HiDPI screen. For tests and screenshots (Xvfb has no scale); pointer
+ * positions are taken as logical, as such window systems report them. */
+static double forced_scale(void)
+{
+    const char *s = getenv("MERIDIAN_SCALE");
+    double v;
+    return s && *s && mer_parse_double(s, 1.0, 4.0, &v) ? v : 0.0;
+}
+
+/* Drawable pixels per logical pixel; *ww, *wh the logical window size. */
+static double display_scale(mer_app *a, int *ww, int *wh)
+{
+    SDL_GetWindowSize(a->win, ww, wh);
+    SDL_GL_GetDrawableSize(a->win, &a->dw, &a->dh);
+    double fs = forced_scale();
+    if (fs > 0) {
+        *ww = (int)lround(a->dw / fs);
+        *wh = (int)lround(a->dh / fs);
+        return fs;
+    }
+    double s = *ww > 0 ? (double)a->dw / *ww : 1.0;
+    return s > 0 ? s : 1.0;
+}
+
+void mer_app_update_sizes(mer_app *a)
 {
     int ww, wh;
-    SDL_GetWindowSize(a->win, &ww, &wh);
-    SDL_GL_GetDrawableSize(a->win, &a->dw, &a->dh);
-    a->scale = ww > 0 ? (double)a->dw / ww : 1.0;
-    if (a->scale <= 0)
-        a->scale = 1.0;
+    a->scale = display_scale(a, &ww, &wh);
     mer_camera_resize(&a->cam, ww, wh);
     a->dirty = true;
 }
@@ -107,7 +123,7 @@ static bool frame_needed(const mer_app *a)
 
 bool mer_app_idle(mer_app *a)
 {
-    if (frame_needed(a) || a->dragging)
+    if (frame_needed(a) || a->in.dragging)
         return false;
     if (a->loader && !mer_loader_idle(a->loader))
         return false;
@@ -139,7 +155,7 @@ static bool pending_refill(mer_app *a)
  * sees: the tile-count cap is lifted then (the time cap stays, doubled). */
 static bool over_budget(const mer_app *a, int n, double t0)
 {
-    bool still_start = a->t_full_view == 0 && !animating(a) && !a->dragging;
+    bool still_start = a->t_full_view == 0 && !animating(a) && !a->in.dragging;
     double ms = (mer_app_now() - t0) * 1000.0;
     if (still_start)
         return n > 0 && ms >= 2.0 * a->cfg->upload_ms;
@@ -167,7 +183,7 @@ static void do_uploads(mer_app *a, int *uploads, double *ms)
     }
     /* World tiles share what is left of the budget. */
     if (a->basemap) {
-        bool still_start = a->t_full_view == 0 && !animating(a) && !a->dragging;
+        bool still_start = a->t_full_view == 0 && !animating(a) && !a->in.dragging;
         int left = still_start ? 1000 : a->cfg->upload_budget - n;
         double ms_left = (still_start ? 2.0 : 1.0) * a->cfg->upload_ms - (mer_app_now() - t0) * 1000.0;
         if (left > 0 && ms_left > 0)
@@ -253,16 +269,12 @@ static void draw_hud(mer_app *a)
                        .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a, &ls),
                        .failed = a->last_failed, .offline = a->cfg->offline, .notice = a->notice};
     /* The optional layers' keys, so nobody needs the README to find them. */
-    char hint[160] = "";
-    for (int i = 0; i < a->n_layers; i++) {
-        size_t n = strlen(hint);
-        snprintf(hint + n, sizeof hint - n, "%s%s %s%s", i ? "   " : "", SDL_GetKeyName(a->layers[i]->key),
-                 a->layers[i]->name, a->layer_on[i] ? " (on)" : "");
-    }
+    char hint[160];
+    mer_layers_hint(&a->layers, hint, sizeof hint);
     in.hint = hint;
-    if (a->mouse_in) {
+    if (a->in.mouse_in) {
         double u, v;
-        mer_camera_screen_to_world(&a->cam, a->mouse_x, a->mouse_y, &u, &v);
+        mer_camera_screen_to_world(&a->cam, a->in.mouse_x, a->in.mouse_y, &u, &v);
         if (v >= 0 && v <= 1) {
             mer_world_to_lonlat(u - floor(u), v, &lon, &lat);
             in.have_cursor = true;
@@ -270,21 +282,23 @@ static void draw_hud(mer_app *a)
             in.cursor_lon = lon;
         }
     }
-    mer_hud_draw(a->hud, a->gfx, &in, a->dw, a->dh, a->scale, a->hud_on);
+    mer_hud_draw(a->hud, a->gfx, &in, a->dw, a->dh, a->scale, a->in.hud_on);
+}
+
+mer_layer_ctx mer_app_layer_ctx(const mer_app *a, double now, const char *shot_path)
+{
+    mer_layer_ctx ctx = {.gfx = a->gfx, .cam = &a->cam, .scale = a->scale, .dw = a->dw, .dh = a->dh,
+                         .loader = a->loader, .tc = a->tc, .now = now, .mouse_x = a->in.mouse_x,
+                         .mouse_y = a->in.mouse_y, .offline = a->cfg->offline,
+                         .demo_url = a->cfg->demo_url[0] ? a->cfg->demo_url : NULL, .shot_path = shot_path};
+    ctx.slots = mer_mapview_slots(a->mv, &ctx.n_slots);
+    return ctx;
 }
 
 static bool draw_layers(mer_app *a, double now)
 {
-    bool more = false;
-    size_t n_slots;
-    const mer_slot_info *slots = mer_mapview_slots(a->mv, &n_slots);
-    mer_layer_ctx ctx = {a->gfx, &a->cam, a->scale, a->dw, a->dh, a->loader, a->tc, slots, n_slots, now,
-                         a->mouse_x, a->mouse_y, a->cfg->offline, a->cfg->demo_url[0] ? a->cfg->demo_url : NULL,
-                         a->shot_path[0] ? a->shot_path : NULL};
-    for (int i = 0; i < a->n_layers; i++)
-        if (a->layer_on[i] && a->layers[i]->draw)
-            more |= a->layers[i]->draw(&ctx, a->layer_state[i]);
-    return more;
+    mer_layer_ctx ctx = mer_app_layer_ctx(a, now, a->run.shot_path[0] ? a->run.shot_path : NULL);
+    return mer_layers_draw(&a->layers, &ctx);
 }
 
 /* Moved to a display with another scale: the HUD's font follows. */
@@ -322,14 +336,14 @@ static void render_frame(mer_app *a, double t0)
     if (draw_layers(a, now))
         a->dirty = true;
     draw_hud(a);
-    if (a->shot_path[0]) {
+    if (a->run.shot_path[0]) {
         char err[1200];
-        if (!mer_gfx_screenshot(a->dw, a->dh, a->shot_path, err, sizeof err)) {
+        if (!mer_gfx_screenshot(a->dw, a->dh, a->run.shot_path, err, sizeof err)) {
             fprintf(stderr, "meridian: %s\n", err);
-            a->shot_failed = true;
+            a->run.shot_failed = true;
         }
-        a->shot_path[0] = '\0';
-        a->shot_done = true;
+        a->run.shot_path[0] = '\0';
+        a->run.shot_done = true;
         fs.screenshot = true;
     }
     double t_swap = mer_app_now();
@@ -369,7 +383,7 @@ static void main_loop(mer_app *a)
 {
     SDL_Event ev;
     while (a->running) {
-        int wait_ms = a->script ? mer_runner_step(a) : -1;
+        int wait_ms = a->run.script ? mer_runner_step(a) : -1;
         if (!a->running)
             break;
         bool need = frame_needed(a);
@@ -402,7 +416,7 @@ static bool create_window(mer_app *a, char *err, size_t len)
     Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
     if (a->cfg->fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    a->fullscreen = a->cfg->fullscreen;
+    a->in.fullscreen = a->cfg->fullscreen;
     a->win = SDL_CreateWindow("Meridian", SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, a->cfg->width,
                               a->cfg->height, flags);
     if (!a->win) {
@@ -463,13 +477,14 @@ static void start_view(mer_app *a)
     a->home_lon = lon;
     a->home_zoom = zoom;
     mer_camera_init(&a->cam, o->width, o->height, a->src.min_zoom, a->src.max_zoom);
-    update_sizes(a);
+    mer_app_update_sizes(a);
     mer_camera_set_lonlat(&a->cam, lon, lat, zoom);
 }
 
 static bool start_loader(mer_app *a, char *err, size_t len)
 {
     mer_loader_config c = a->cfg->loader;
+    mer_source_apply_scale(&c.source, a->scale); /* as a->src in setup (start_view set a->scale) */
     c.on_ready = on_ready;
     c.ud = a;
     a->loader = mer_loader_create(&c, err, len);
@@ -516,24 +531,11 @@ static void start_basemap(mer_app *a)
         MER_LOGW(TAG, "no world map beneath: %s", err);
 }
 
-static void start_layers(mer_app *a)
-{
-    for (size_t i = 0; i < sizeof g_layers / sizeof g_layers[0] && a->n_layers < MER_APP_MAX_LAYERS; i++) {
-        if (!g_layers[i])
-            continue;
-        a->layers[a->n_layers] = g_layers[i];
-        a->layer_state[a->n_layers] = g_layers[i]->create ? g_layers[i]->create() : NULL;
-        int k = g_layers[i]->key;
-        a->layer_on[a->n_layers] = (a->cfg->overlay_on && k == SDLK_n) || (a->cfg->panel_on && k == SDLK_p);
-        a->n_layers++;
-    }
-}
-
 static bool setup(mer_app *a, char *err, size_t len)
 {
     if (a->cfg->script[0]) {
-        a->script = mer_script_load(a->cfg->script, err, len);
-        if (!a->script) {
+        a->run.script = mer_script_load(a->cfg->script, err, len);
+        if (!a->run.script) {
             a->exit_code = 2;
             return false;
         }
@@ -559,6 +561,10 @@ static bool setup(mer_app *a, char *err, size_t len)
         world = a->tex_budget / 4;
     a->basemap_budget = world;
     a->tc = mer_texcache_create(a->tex_budget - world, 4096);
+    /* The window exists, so the display scale is known: @2x tiles for a
+     * HiDPI source on a HiDPI display (drawn at 256 logical px). */
+    int ww, wh;
+    mer_source_apply_scale(&a->src, display_scale(a, &ww, &wh));
     a->mv = mer_mapview_create(a->src.tile_px, a->src.min_zoom, a->src.max_zoom);
     a->stats = mer_stats_create();
     if (!a->tc || !a->mv || !a->stats) {
@@ -577,7 +583,7 @@ static bool setup(mer_app *a, char *err, size_t len)
             return false;
         a->hud_scale = a->scale;
     }
-    start_layers(a);
+    mer_layers_start(&a->layers, a->cfg->overlay_on, a->cfg->panel_on);
     /* The loader starts, and is asked for the first view, before the warm-up:
      * disk reads and decoding then overlap shader compilation and the window
      * mapping instead of following them. */
@@ -658,15 +664,13 @@ static void teardown(mer_app *a)
         mer_tile_result_release(&a->pending[a->pend_head++]);
         a->pend_n--;
     }
-    for (int i = 0; i < a->n_layers; i++)
-        if (a->layers[i]->destroy)
-            a->layers[i]->destroy(a->layer_state[i]);
+    mer_layers_stop(&a->layers);
     mer_hud_destroy(a->hud);
     mer_texcache_destroy(a->tc);
     mer_gfx_destroy(a->gfx);
     mer_mapview_destroy(a->mv);
     mer_stats_destroy(a->stats);
-    mer_script_free(a->script);
+    mer_script_free(a->run.script);
     if (a->gl)
         SDL_GL_DeleteContext(a->gl);
     if (a->win)
@@ -685,7 +689,7 @@ int mer_app_run(const mer_view_config *cfg)
     a->cfg = cfg;
     a->t_start = mer_app_now();
     a->src = cfg->source;
-    a->hud_on = true;
+    a->in.hud_on = true;
     char err[1024] = "";
     int code;
     if (!setup(a, err, sizeof err)) {

@@ -24,11 +24,37 @@
 
 #define MER_APP_MAX_PENDING 64
 #define MER_APP_DRAG_SAMPLES 16
-#define MER_APP_MAX_LAYERS 8
 
 typedef struct drag_sample {
     double t, x, y;
 } drag_sample;
+
+/* Pointer and keyboard state: written by input.c only; app.c and runner.c
+ * read it (the HUD's cursor position, "still dragging"). */
+typedef struct mer_input {
+    bool dragging;
+    double drag_x, drag_y;
+    drag_sample samples[MER_APP_DRAG_SAMPLES];
+    int n_samples;
+    double mouse_x, mouse_y;
+    bool mouse_in;
+    bool hud_on, fullscreen;
+} mer_input;
+
+/* The script runner's state: written by runner.c, except that input.c marks
+ * a sync event handled and app.c takes the requested screenshot. */
+typedef struct mer_runner {
+    mer_script *script;     /* NULL = interactive */
+    size_t idx;             /* the command running */
+    bool started;
+    double t0;
+    uint64_t frames0;
+    int phase;
+    double last_x, last_y;  /* the last synthetic pointer position */
+    bool synced;            /* input.c: the sync event after synthetic input was handled */
+    char shot_path[1024];   /* screenshot to take in the next frame ("" = none) */
+    bool shot_done, shot_failed; /* app.c: set when the frame took it */
+} mer_runner;
 
 typedef struct mer_app {
     const mer_view_config *cfg;
@@ -58,14 +84,9 @@ typedef struct mer_app {
     double t_first_frame;   /* first counted frame presented (--stats, bench/warm_cache) */
     double t_full_view;     /* first frame with every visible tile drawn exact, 0 = not yet */
 
-    /* Input. */
-    bool dragging;
-    double drag_x, drag_y;
-    drag_sample samples[MER_APP_DRAG_SAMPLES];
-    int n_samples;
-    double mouse_x, mouse_y;
-    bool mouse_in;
-    bool hud_on, fullscreen;
+    mer_input in;           /* input.c */
+    mer_runner run;         /* runner.c */
+    mer_layer_set layers;   /* optional layers (grid G, overlay N, panel P, coverage C) */
 
     /* Frames. */
     bool running, dirty, fading;
@@ -88,25 +109,7 @@ typedef struct mer_app {
     bool results_maybe;     /* the loader may hold more results */
     Uint32 wake_type;       /* our SDL user event */
     Uint32 sync_type;       /* script: pushed after synthetic input, marks it handled */
-    bool sc_synced;
     atomic_int wake_posted; /* one wake-up in SDL's queue at a time */
-
-    /* Script. */
-    mer_script *script;
-    size_t sc_idx;
-    bool sc_started;
-    double sc_t0;
-    uint64_t sc_frames0;
-    int sc_phase;
-    double sc_last_x, sc_last_y;
-    char shot_path[1024];   /* screenshot to take in the next frame */
-    bool shot_done, shot_failed;
-
-    /* Optional layers (overlay N, panel P, coverage C). */
-    const mer_layer *layers[MER_APP_MAX_LAYERS];
-    void *layer_state[MER_APP_MAX_LAYERS];
-    bool layer_on[MER_APP_MAX_LAYERS];
-    int n_layers;
 } mer_app;
 
 double mer_app_now(void);
@@ -114,6 +117,11 @@ void mer_app_quit(mer_app *a, int code);
 void mer_app_home(mer_app *a);
 void mer_app_stop_motion(mer_app *a);
 bool mer_app_idle(mer_app *a);
+/* What the layers see of this frame; shot_path: the screenshot being taken, or NULL. */
+mer_layer_ctx mer_app_layer_ctx(const mer_app *a, double now, const char *shot_path);
+/* Reads the window and drawable sizes and the display scale (MERIDIAN_SCALE
+ * forces one) and resizes the camera. */
+void mer_app_update_sizes(mer_app *a);
 
 /* input.c */
 void mer_input_event(mer_app *a, const SDL_Event *ev);

@@ -96,13 +96,6 @@ void mer_camera_screen_to_world(const mer_camera *c, double sx, double sy, doubl
     *v = c->v + (sy - c->h / 2.0) / ws;
 }
 
-void mer_camera_world_to_screen(const mer_camera *c, double u, double v, double *sx, double *sy)
-{
-    double ws = mer_camera_world_px(c);
-    *sx = (u - c->u) * ws + c->w / 2.0;
-    *sy = (v - c->v) * ws + c->h / 2.0;
-}
-
 void mer_camera_zoom_at(mer_camera *c, double sx, double sy, double dz)
 {
     double nz = c->zoom + dz;

@@ -33,7 +33,6 @@ void mer_camera_pan_px(mer_camera *c, double dx, double dy);
 void mer_camera_zoom_at(mer_camera *c, double sx, double sy, double dz);
 
 void mer_camera_screen_to_world(const mer_camera *c, double sx, double sy, double *u, double *v);
-void mer_camera_world_to_screen(const mer_camera *c, double u, double v, double *sx, double *sy);
 
 /* The lowest zoom the view may take: the source's minimum, or the zoom at
  * which the world is as tall as the window if that is higher (the world

@@ -5,11 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <SDL.h>
-#include <SDL_ttf.h>
 #include <epoxy/gl.h>
 
-#include "ui/datadir.h"
+#include "ui/font.h"
 
 #define EARTH_CIRCUMFERENCE_M 40075016.686
 #define N_LABELS 7
@@ -24,38 +22,24 @@ typedef struct label {
 enum { L_ATTRIB, L_STATUS, L_SCALE, L_LOADING, L_HINT, L_FAILED, L_NOTICE };
 
 struct mer_hud {
-    TTF_Font *font;
+    mer_font *font;
     double scale;
     label labels[N_LABELS];
 };
 
 mer_hud *mer_hud_create(double scale, char *err, size_t len)
 {
-    char path[4096];
-    if (!mer_data_find("assets/fonts/DejaVuSans.ttf", path, sizeof path)) {
-        snprintf(err, len, "font assets/fonts/DejaVuSans.ttf not found (set MERIDIAN_DATADIR)");
+    mer_font *f = mer_font_open((int)lround(12.0 * scale), err, len);
+    if (!f)
         return NULL;
-    }
-    /* Reference counted: each HUD holds one, so a new HUD can be made before
-     * the old one is destroyed (display scale changes). */
-    if (TTF_Init() != 0) {
-        snprintf(err, len, "SDL_ttf: %s", TTF_GetError());
-        return NULL;
-    }
     mer_hud *h = calloc(1, sizeof *h);
     if (!h) {
         snprintf(err, len, "out of memory");
-        TTF_Quit();
+        mer_font_close(f);
         return NULL;
     }
     h->scale = scale;
-    h->font = TTF_OpenFont(path, (int)lround(12.0 * scale));
-    if (!h->font) {
-        snprintf(err, len, "font %s: %s", path, TTF_GetError());
-        free(h);
-        TTF_Quit();
-        return NULL;
-    }
+    h->font = f;
     return h;
 }
 
@@ -68,9 +52,8 @@ void mer_hud_destroy(mer_hud *h)
         if (t)
             glDeleteTextures(1, &t);
     }
-    TTF_CloseFont(h->font);
+    mer_font_close(h->font);
     free(h);
-    TTF_Quit();
 }
 
 /* Re-renders a label only when its text changed. */
@@ -85,22 +68,7 @@ static label *set_label(mer_hud *h, int which, const char *text)
         l->tex = 0;
     }
     snprintf(l->text, sizeof l->text, "%s", text);
-    if (!*text)
-        return l;
-    SDL_Color white = {255, 255, 255, 255};
-    SDL_Surface *s = TTF_RenderUTF8_Blended(h->font, text, white);
-    if (!s)
-        return l;
-    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_FreeSurface(s);
-    if (!c)
-        return l;
-    glPixelStorei(GL_UNPACK_ROW_LENGTH, c->pitch / 4);
-    l->tex = mer_gfx_texture_new(c->w, c->h, c->pixels, true);
-    glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-    l->w = c->w;
-    l->h = c->h;
-    SDL_FreeSurface(c);
+    l->tex = mer_font_texture(h->font, text, &l->w, &l->h);
     return l;
 }
 

@@ -24,33 +24,33 @@ static void add_sample(mer_app *a, double t, double x, double y)
 {
     /* Events can come in bursts a fraction of a millisecond apart: keep the
      * samples at least FLING_SAMPLE_S apart so they span the velocity window. */
-    if (a->n_samples >= 2 && t - a->samples[a->n_samples - 2].t < FLING_SAMPLE_S) {
-        a->samples[a->n_samples - 1] = (drag_sample){t, x, y};
+    if (a->in.n_samples >= 2 && t - a->in.samples[a->in.n_samples - 2].t < FLING_SAMPLE_S) {
+        a->in.samples[a->in.n_samples - 1] = (drag_sample){t, x, y};
         return;
     }
-    if (a->n_samples == MER_APP_DRAG_SAMPLES) {
+    if (a->in.n_samples == MER_APP_DRAG_SAMPLES) {
         for (int i = 1; i < MER_APP_DRAG_SAMPLES; i++)
-            a->samples[i - 1] = a->samples[i];
-        a->n_samples--;
+            a->in.samples[i - 1] = a->in.samples[i];
+        a->in.n_samples--;
     }
-    a->samples[a->n_samples++] = (drag_sample){t, x, y};
+    a->in.samples[a->in.n_samples++] = (drag_sample){t, x, y};
 }
 
 static void release_velocity(const mer_app *a, double now, double *vx, double *vy)
 {
     *vx = *vy = 0;
-    if (a->n_samples < 2)
+    if (a->in.n_samples < 2)
         return;
-    const drag_sample *last = &a->samples[a->n_samples - 1];
+    const drag_sample *last = &a->in.samples[a->in.n_samples - 1];
     if (now - last->t > FLING_STILL_S)
         return;
-    int i = a->n_samples - 1;
-    while (i > 0 && last->t - a->samples[i - 1].t <= FLING_WINDOW_S)
+    int i = a->in.n_samples - 1;
+    while (i > 0 && last->t - a->in.samples[i - 1].t <= FLING_WINDOW_S)
         i--;
     /* Slow frames may leave one sample in the window: use the one before it. */
-    if (i == a->n_samples - 1 && last->t - a->samples[i - 1].t <= FLING_SLOW_WINDOW_S)
+    if (i == a->in.n_samples - 1 && last->t - a->in.samples[i - 1].t <= FLING_SLOW_WINDOW_S)
         i--;
-    const drag_sample *first = &a->samples[i];
+    const drag_sample *first = &a->in.samples[i];
     double dt = last->t - first->t;
     if (dt < 0.008)
         return;
@@ -64,7 +64,7 @@ static void mouse_button(mer_app *a, const SDL_MouseButtonEvent *b, bool down)
         return;
     double now = mer_app_now();
     if (down && b->clicks >= 2) {
-        a->dragging = false;
+        a->in.dragging = false;
         mer_app_stop_motion(a);
         mer_zoom_anim_start(&a->zanim, &a->cam, b->x, b->y, 1.0, DBLCLICK_ANIM_S);
         a->anim_t = now;
@@ -72,16 +72,16 @@ static void mouse_button(mer_app *a, const SDL_MouseButtonEvent *b, bool down)
     }
     if (down) {
         mer_app_stop_motion(a);
-        a->dragging = true;
-        a->drag_x = b->x;
-        a->drag_y = b->y;
-        a->n_samples = 0;
+        a->in.dragging = true;
+        a->in.drag_x = b->x;
+        a->in.drag_y = b->y;
+        a->in.n_samples = 0;
         add_sample(a, now, b->x, b->y);
         return;
     }
-    if (!a->dragging)
+    if (!a->in.dragging)
         return;
-    a->dragging = false;
+    a->in.dragging = false;
     double vx, vy;
     release_velocity(a, now, &vx, &vy);
     mer_fling_start(&a->fling, vx, vy);
@@ -91,13 +91,13 @@ static void mouse_button(mer_app *a, const SDL_MouseButtonEvent *b, bool down)
 
 static void mouse_motion(mer_app *a, const SDL_MouseMotionEvent *m)
 {
-    a->mouse_x = m->x;
-    a->mouse_y = m->y;
-    a->mouse_in = true;
-    if (a->dragging) {
-        mer_camera_pan_px(&a->cam, m->x - a->drag_x, m->y - a->drag_y);
-        a->drag_x = m->x;
-        a->drag_y = m->y;
+    a->in.mouse_x = m->x;
+    a->in.mouse_y = m->y;
+    a->in.mouse_in = true;
+    if (a->in.dragging) {
+        mer_camera_pan_px(&a->cam, m->x - a->in.drag_x, m->y - a->in.drag_y);
+        a->in.drag_x = m->x;
+        a->in.drag_y = m->y;
         add_sample(a, mer_app_now(), m->x, m->y);
     }
     a->dirty = true; /* the HUD shows the cursor position */
@@ -112,8 +112,8 @@ static void mouse_wheel(mer_app *a, const SDL_MouseWheelEvent *w)
         return;
     a->fling.active = false;
     a->panim.active = false;
-    mer_zoom_anim_start(&a->zanim, &a->cam, a->mouse_in ? a->mouse_x : a->cam.w / 2,
-                        a->mouse_in ? a->mouse_y : a->cam.h / 2, clicks * WHEEL_ZOOM_PER_CLICK, WHEEL_ANIM_S);
+    mer_zoom_anim_start(&a->zanim, &a->cam, a->in.mouse_in ? a->in.mouse_x : a->cam.w / 2,
+                        a->in.mouse_in ? a->in.mouse_y : a->cam.h / 2, clicks * WHEEL_ZOOM_PER_CLICK, WHEEL_ANIM_S);
     a->anim_t = mer_app_now();
 }
 
@@ -133,33 +133,17 @@ static void key_zoom(mer_app *a, double dz)
 
 static void toggle_fullscreen(mer_app *a)
 {
-    a->fullscreen = !a->fullscreen;
-    SDL_SetWindowFullscreen(a->win, a->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+    a->in.fullscreen = !a->in.fullscreen;
+    SDL_SetWindowFullscreen(a->win, a->in.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
 }
 
 static bool layer_key(mer_app *a, SDL_Keycode k)
 {
-    for (int i = 0; i < a->n_layers; i++) {
-        if (a->layers[i]->key == (int)k) {
-            a->layer_on[i] = !a->layer_on[i];
-            a->dirty = true;
-            return true;
-        }
-    }
-    for (int i = 0; i < a->n_layers; i++) {
-        if (a->layer_on[i] && a->layers[i]->key_down) {
-            size_t n;
-            const mer_slot_info *slots = mer_mapview_slots(a->mv, &n);
-            mer_layer_ctx ctx = {a->gfx, &a->cam, a->scale, a->dw, a->dh, a->loader, a->tc, slots, n,
-                                 mer_app_now(), a->mouse_x, a->mouse_y, a->cfg->offline,
-                                 a->cfg->demo_url[0] ? a->cfg->demo_url : NULL, NULL};
-            if (a->layers[i]->key_down(&ctx, a->layer_state[i], (int)k)) {
-                a->dirty = true;
-                return true;
-            }
-        }
-    }
-    return false;
+    mer_layer_ctx ctx = mer_app_layer_ctx(a, mer_app_now(), NULL);
+    if (!mer_layers_key(&a->layers, &ctx, (int)k))
+        return false;
+    a->dirty = true;
+    return true;
 }
 
 static void key_down(mer_app *a, const SDL_KeyboardEvent *k)
@@ -176,7 +160,7 @@ static void key_down(mer_app *a, const SDL_KeyboardEvent *k)
     case SDLK_MINUS: case SDLK_KP_MINUS: key_zoom(a, -1); break;
     case SDLK_HOME: mer_app_home(a); break;
     case SDLK_f: case SDLK_F11: toggle_fullscreen(a); break;
-    case SDLK_h: a->hud_on = !a->hud_on; a->dirty = true; break;
+    case SDLK_h: a->in.hud_on = !a->in.hud_on; a->dirty = true; break;
     case SDLK_ESCAPE: case SDLK_q: mer_app_quit(a, 0); break;
     default: break;
     }
@@ -188,17 +172,11 @@ static void window_event(mer_app *a, const SDL_WindowEvent *w)
     case SDL_WINDOWEVENT_SIZE_CHANGED:
     case SDL_WINDOWEVENT_RESIZED:
     case SDL_WINDOWEVENT_DISPLAY_CHANGED:
-        {
-            int ww, wh;
-            SDL_GetWindowSize(a->win, &ww, &wh);
-            SDL_GL_GetDrawableSize(a->win, &a->dw, &a->dh);
-            a->scale = ww > 0 && a->dw > 0 ? (double)a->dw / ww : 1.0;
-            mer_camera_resize(&a->cam, ww, wh);
-        }
+        mer_app_update_sizes(a);
         a->dirty = true;
         break;
     case SDL_WINDOWEVENT_LEAVE:
-        a->mouse_in = false;
+        a->in.mouse_in = false;
         a->dirty = true;
         break;
     case SDL_WINDOWEVENT_EXPOSED:
@@ -219,7 +197,7 @@ void mer_input_event(mer_app *a, const SDL_Event *ev)
         return;
     }
     if (ev->type == a->sync_type) {
-        a->sc_synced = true;
+        a->run.synced = true;
         return;
     }
     switch (ev->type) {

@@ -5,11 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <SDL.h>
-#include <SDL_ttf.h>
 #include <epoxy/gl.h>
 
-#include "ui/datadir.h"
+#include "ui/font.h"
 
 /* Enough for every label of a full-screen overlay (~100 slots) plus the
  * panel's (~40) to stay cached between frames. */
@@ -24,31 +22,21 @@ typedef struct lt_entry {
 } lt_entry;
 
 struct mer_ltext {
-    TTF_Font *font;
-    int px;
+    mer_font *font;
     uint64_t clock;
     lt_entry e[LT_SLOTS];
 };
 
 mer_ltext *mer_ltext_create(int px)
 {
-    char path[4096];
-    if (!mer_data_find("assets/fonts/DejaVuSans.ttf", path, sizeof path))
-        return NULL;
-    if (TTF_Init() != 0) /* reference counted, like the HUD's */
-        return NULL;
-    mer_ltext *t = calloc(1, sizeof *t);
+    char err[256];
+    mer_font *f = mer_font_open(px, err, sizeof err);
+    mer_ltext *t = f ? calloc(1, sizeof *t) : NULL;
     if (!t) {
-        TTF_Quit();
+        mer_font_close(f);
         return NULL;
     }
-    t->px = px;
-    t->font = TTF_OpenFont(path, px);
-    if (!t->font) {
-        free(t);
-        TTF_Quit();
-        return NULL;
-    }
+    t->font = f;
     return t;
 }
 
@@ -61,14 +49,13 @@ void mer_ltext_destroy(mer_ltext *t)
         if (tex)
             glDeleteTextures(1, &tex);
     }
-    TTF_CloseFont(t->font);
+    mer_font_close(t->font);
     free(t);
-    TTF_Quit();
 }
 
 int mer_ltext_px(const mer_ltext *t)
 {
-    return t ? t->px : 0;
+    return t ? mer_font_px(t->font) : 0;
 }
 
 static bool render(mer_ltext *t, lt_entry *e, const char *text)
@@ -79,20 +66,7 @@ static bool render(mer_ltext *t, lt_entry *e, const char *text)
         e->tex = 0;
     }
     snprintf(e->text, sizeof e->text, "%s", text);
-    SDL_Color white = {255, 255, 255, 255};
-    SDL_Surface *s = TTF_RenderUTF8_Blended(t->font, text, white);
-    if (!s)
-        return false;
-    SDL_Surface *c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_FreeSurface(s);
-    if (!c)
-        return false;
-    glPixelStorei(GL_UNPACK_ROW_LENGTH, c->pitch / 4);
-    e->tex = mer_gfx_texture_new(c->w, c->h, c->pixels, true);
-    glPixelStorei(GL_UNPACK_ROW_LENGTH, 0);
-    e->w = c->w;
-    e->h = c->h;
-    SDL_FreeSurface(c);
+    e->tex = mer_font_texture(t->font, text, &e->w, &e->h);
     return e->tex != 0;
 }
 
@@ -122,7 +96,7 @@ bool mer_ltext_size(mer_ltext *t, const char *text, int *w, int *h)
 {
     lt_entry *e = lookup(t, text);
     *w = e ? e->w : 0;
-    *h = e ? e->h : (t ? t->px : 0);
+    *h = e ? e->h : mer_ltext_px(t);
     return e != NULL;
 }
 

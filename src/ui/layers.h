@@ -1,10 +1,11 @@
 /* Optional layers drawn over the map and toggled by a key: the tile-state
  * overlay (N), the network panel (P), the cache coverage overlay (C).
  *
- * How to add one: write src/ui/<name>.c with a `const mer_layer mer_layer_<name>`
- * and list it in g_layers in app.c. The app calls draw() after the map and
- * before the HUD, every frame the layer is on; a layer that animates (a
- * countdown, a sparkline) returns true from draw() to ask for another frame.
+ * How to add one: write src/ui/layer_<name>.c with a `const mer_layer
+ * mer_layer_<name>` and list it in g_layers in layers.c. The app calls
+ * draw() after the map and before the HUD, every frame the layer is on; a
+ * layer that animates (a countdown, a sparkline) returns true from draw() to
+ * ask for another frame.
  * Everything here runs on the main thread. */
 #ifndef MER_LAYERS_H
 #define MER_LAYERS_H
@@ -50,5 +51,27 @@ extern const mer_layer mer_layer_grid; /* G: tile slot outlines (layer_grid.c) *
 extern const mer_layer mer_layer_overlay; /* N: tile states (layer_overlay.c) */
 extern const mer_layer mer_layer_panel;   /* P: network panel and live controls (layer_panel.c) */
 extern const mer_layer mer_layer_coverage; /* C: disk cache coverage (layer_coverage.c) */
+
+/* The viewer's layers and their state (layers.c): which are on, each one's
+ * private state. Owned by the app; main thread only. */
+#define MER_MAX_LAYERS 8
+typedef struct mer_layer_set {
+    const mer_layer *layer[MER_MAX_LAYERS];
+    void *state[MER_MAX_LAYERS];
+    bool on[MER_MAX_LAYERS];
+    int n;
+} mer_layer_set;
+
+/* Creates every layer in key order; the tile-state overlay (N) and the
+ * network panel (P) start on if asked. */
+void mer_layers_start(mer_layer_set *s, bool overlay_on, bool panel_on);
+void mer_layers_stop(mer_layer_set *s);
+/* A key pressed: toggles the layer it belongs to, else offers it to the
+ * layers that are on (live controls). True if a layer used it. */
+bool mer_layers_key(mer_layer_set *s, const mer_layer_ctx *ctx, int key);
+/* Draws the layers that are on; true if one asks for another frame. */
+bool mer_layers_draw(mer_layer_set *s, const mer_layer_ctx *ctx);
+/* "G tile grid   N tile states (on) ...": the keys, for the HUD. */
+void mer_layers_hint(const mer_layer_set *s, char *out, size_t len);
 
 #endif

@@ -40,10 +40,10 @@ static void push_motion(mer_app *a, double x, double y)
     ev.type = SDL_MOUSEMOTION;
     ev.motion.x = (int)lround(x);
     ev.motion.y = (int)lround(y);
-    ev.motion.xrel = ev.motion.x - (int)lround(a->sc_last_x);
-    ev.motion.yrel = ev.motion.y - (int)lround(a->sc_last_y);
-    a->sc_last_x = x;
-    a->sc_last_y = y;
+    ev.motion.xrel = ev.motion.x - (int)lround(a->run.last_x);
+    ev.motion.yrel = ev.motion.y - (int)lround(a->run.last_y);
+    a->run.last_x = x;
+    a->run.last_y = y;
     SDL_PushEvent(&ev);
 }
 
@@ -80,7 +80,7 @@ static void push_sync(mer_app *a)
     SDL_Event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = a->sync_type;
-    a->sc_synced = false;
+    a->run.synced = false;
     SDL_PushEvent(&ev);
 }
 
@@ -127,8 +127,8 @@ static bool start(mer_app *a, const mer_script_cmd *c)
         push_sync(a);
         return false;
     case MER_SC_DRAG:
-        a->sc_last_x = c->a[0];
-        a->sc_last_y = c->a[1];
+        a->run.last_x = c->a[0];
+        a->run.last_y = c->a[1];
         push_motion(a, c->a[0], c->a[1]);
         push_mouse_button((int)c->a[0], (int)c->a[1], true);
         return false;
@@ -137,18 +137,35 @@ static bool start(mer_app *a, const mer_script_cmd *c)
         push_sync(a);
         return false;
     case MER_SC_SCREENSHOT:
-        snprintf(a->shot_path, sizeof a->shot_path, "%s", c->path);
-        a->shot_done = a->shot_failed = false;
+        snprintf(a->run.shot_path, sizeof a->run.shot_path, "%s", c->path);
+        a->run.shot_done = a->run.shot_failed = false;
         a->dirty = true;
         return false;
     case MER_SC_QUIT:
         mer_app_quit(a, 0);
         return true;
     case MER_SC_WAIT_IDLE:
+    case MER_SC_WAIT_TILES:
     case MER_SC_SLEEP:
         return false;
     }
     return true;
+}
+
+/* wait-tiles: whether the loader's latest published snapshot holds a tile in
+ * one of the states asked for. Lets a test catch "in flight" or "waiting to
+ * retry" by the loader's own account instead of guessing a sleep. */
+static bool tiles_in_states(mer_app *a, unsigned states)
+{
+    enum { MAX_STATES = 4096 };
+    static mer_tile_state_info info[MAX_STATES]; /* main thread only */
+    if (!a->loader)
+        return false;
+    size_t n = mer_loader_get_tile_states(a->loader, info, MAX_STATES);
+    for (size_t i = 0; i < n; i++)
+        if (states & (1u << info[i].state))
+            return true;
+    return false;
 }
 
 /* Advances a running command; true once complete. *wait_ms: how long the loop may sleep. */
@@ -176,25 +193,25 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
         double p = ms > 0 ? el * 1000.0 / ms : 1.0;
         if (p > 1)
             p = 1;
-        if (a->sc_phase == 1) /* released: done once the app has seen it */
-            return !a->dragging;
+        if (a->run.phase == 1) /* released: done once the app has seen it */
+            return !a->in.dragging;
         push_motion(a, c->a[0] + c->a[2] * p, c->a[1] + c->a[3] * p);
         if (p < 1) {
             *wait_ms = DRAG_STEP_MS;
             return false;
         }
         push_mouse_button((int)lround(c->a[0] + c->a[2]), (int)lround(c->a[1] + c->a[3]), false);
-        a->sc_phase = 1;
+        a->run.phase = 1;
         *wait_ms = 0;
         return false;
     }
     case MER_SC_KEY:
     case MER_SC_WHEEL:
-        return a->sc_synced;
+        return a->run.synced;
     case MER_SC_SCREENSHOT:
-        if (!a->shot_done)
+        if (!a->run.shot_done)
             return false;
-        if (a->shot_failed)
+        if (a->run.shot_failed)
             fail(a, c, "could not save the screenshot");
         return true;
     case MER_SC_SLEEP: {
@@ -204,6 +221,19 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
         *wait_ms = (int)ceil(left);
         return false;
     }
+    case MER_SC_WAIT_TILES:
+        if (tiles_in_states(a, c->states)) {
+            a->dirty = true; /* the next frame shows them */
+            return true;
+        }
+        if (el * 1000.0 >= c->a[0]) {
+            char why[128];
+            snprintf(why, sizeof why, "no tile in the states asked for after %.0f ms", c->a[0]);
+            fail(a, c, why);
+            return true;
+        }
+        *wait_ms = POLL_MS;
+        return false;
     case MER_SC_WAIT_IDLE:
         if (mer_app_idle(a))
             return true;
@@ -226,25 +256,25 @@ static void finish(mer_app *a, const mer_script_cmd *c, double el)
     mer_camera_get_lonlat(&a->cam, &view[1], &view[0]);
     view[2] = a->cam.zoom;
     mer_stats_script_line(a->stats, c->line, mer_script_op_name(c->op),
-                          mer_stats_frames(a->stats) - a->sc_frames0, el * 1000.0, view);
-    a->sc_idx++;
-    a->sc_started = false;
+                          mer_stats_frames(a->stats) - a->run.frames0, el * 1000.0, view);
+    a->run.idx++;
+    a->run.started = false;
 }
 
 int mer_runner_step(mer_app *a)
 {
     for (;;) {
-        const mer_script_cmd *c = mer_script_at(a->script, a->sc_idx);
+        const mer_script_cmd *c = mer_script_at(a->run.script, a->run.idx);
         if (!c) {
             mer_app_quit(a, 0); /* the end of a script is an implicit quit */
             return 0;
         }
         double now = mer_app_now();
-        if (!a->sc_started) {
-            a->sc_started = true;
-            a->sc_phase = 0;
-            a->sc_t0 = now;
-            a->sc_frames0 = mer_stats_frames(a->stats);
+        if (!a->run.started) {
+            a->run.started = true;
+            a->run.phase = 0;
+            a->run.t0 = now;
+            a->run.frames0 = mer_stats_frames(a->stats);
             if (start(a, c)) {
                 finish(a, c, 0);
                 if (!a->running)
@@ -253,9 +283,9 @@ int mer_runner_step(mer_app *a)
             }
         }
         int wait_ms = -1;
-        if (!progress(a, c, now - a->sc_t0, &wait_ms))
+        if (!progress(a, c, now - a->run.t0, &wait_ms))
             return wait_ms;
-        finish(a, c, now - a->sc_t0);
+        finish(a, c, now - a->run.t0);
         if (!a->running)
             return 0;
     }

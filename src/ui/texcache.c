@@ -289,9 +289,3 @@ uint64_t mer_texcache_clears(const mer_texcache *c)
     return c->clears;
 }
 
-void mer_texcache_foreach(const mer_texcache *c, void (*fn)(const mer_tc_entry *e, void *ud), void *ud)
-{
-    for (size_t i = 0; i < c->cap; i++)
-        if (c->slots[i].used)
-            fn(&c->slots[i].e, ud);
-}

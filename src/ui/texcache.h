@@ -53,7 +53,4 @@ uint64_t mer_texcache_reused(const mer_texcache *c);
 /* How many times the cache was cleared (the map view then re-sends its wants). */
 uint64_t mer_texcache_clears(const mer_texcache *c);
 
-/* Calls fn for every entry (for overlays: cache coverage, tile states). */
-void mer_texcache_foreach(const mer_texcache *c, void (*fn)(const mer_tc_entry *e, void *ud), void *ud);
-
 #endif

@@ -8,3 +8,17 @@ if(TARGET meridian-tilesim)
                     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c)
   add_dependencies(test_hostile_fetch meridian meridian-tilesim)
 endif()
+if(TARGET meridian-tilesim)
+  mer_add_unit_test(hostile_cache LIBS tilesim_core LABELS hostile tsan)
+endif()
+if(TARGET meridian-tilesim)
+  mer_add_unit_test(hostile_http LABELS hostile tsan TIMEOUT 180
+                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
+                            ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c)
+  add_dependencies(test_hostile_http meridian-tilesim)
+endif()
+if(TARGET meridian-tilesim)
+  mer_add_unit_test(hostile_guard LABELS hostile TIMEOUT 240
+                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c)
+  add_dependencies(test_hostile_guard meridian meridian-tilesim)
+endif()

@@ -31,8 +31,17 @@ bool mer_test_server_start(mer_test_server *s, const char *const *extra_args)
     char exe[1024], err[1200];
     snprintf(exe, sizeof exe, "%s/meridian-tilesim", dir ? dir : ".");
     /* The server runs with --die-with-parent: a test that fails (cmocka
-     * longjmps out) or crashes must not leave it holding CTest's output pipe. */
-    s->pid = mer_tilesim_spawn(exe, extra_args, &s->port, err, sizeof err);
+     * longjmps out) or crashes must not leave it holding CTest's output pipe.
+     * --codes: the tests read each tile's z/x/y from its pixels. */
+    const char *args[64];
+    size_t n = 0;
+    args[n++] = "--codes";
+    while (extra_args && extra_args[n - 1] && n < 63) {
+        args[n] = extra_args[n - 1];
+        n++;
+    }
+    args[n] = NULL;
+    s->pid = mer_tilesim_spawn(exe, args, &s->port, err, sizeof err);
     if (s->pid < 0) {
         fprintf(stderr, "test_server: %s\n", err);
         return false;

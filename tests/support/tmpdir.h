@@ -25,13 +25,19 @@ static inline int mer_test_rm_entry(const char *p, const struct stat *sb, int fl
     return remove(p);
 }
 
-/* Removes dir and everything below it; keeps it when MER_KEEP_DIR is set. */
+/* Removes dir and everything below it; keeps it (and says so) when
+ * MER_KEEP_TEST_DIRS is set, to look at what a failed test left. */
 static inline void mer_test_rmtree(const char *dir)
 {
-    if (dir[0] && !getenv("MER_KEEP_DIR")) {
-        chmod(dir, 0700); /* a test may have made it read-only */
-        nftw(dir, mer_test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    if (!dir[0])
+        return;
+    const char *keep = getenv("MER_KEEP_TEST_DIRS");
+    if (keep && *keep) {
+        fprintf(stderr, "kept %s\n", dir);
+        return;
     }
+    chmod(dir, 0700); /* a test may have made it read-only */
+    nftw(dir, mer_test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif

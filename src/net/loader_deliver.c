@@ -1,6 +1,7 @@
-/* The loader's outputs (loader thread, except mer_loader_decode_done which
- * runs on a decode worker): disk-cache answers for new tiles, results into
- * the completion queue, decode jobs, and the published stats / tile states. */
+/* Delivering tiles (loader thread, except mer_loader_decode_done which runs
+ * on a decode worker): disk-cache answers for new tiles, decode jobs, results
+ * into the completion queue, and the disk cache's flush tick. The published
+ * stats and tile states are in loader_stats.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ static void fill_result(mer_loader *l, const mer_sched_entry *e, mer_tile_result
     r->origin = o;
     r->http_status = http_status;
     r->attempts = e->requests;
-    r->latency_ms = e->t_first_ms > 0 ? mer_loader_now_ms() - e->t_first_ms : 0;
+    r->latency_ms = e->t_first_ms > 0 ? mer_clock_ms() - e->t_first_ms : 0;
     r->generation = e->generation;
 }
 
@@ -33,7 +34,7 @@ void mer_loader_deliver(mer_loader *l, mer_sched_entry *e, mer_tile_status st, m
     if (reason)
         snprintf(r.reason, sizeof r.reason, "%s", reason);
     e->state = st == MER_TILE_FAILED ? MER_TS_FAILED : MER_TS_DONE;
-    e->t_done_ms = mer_loader_now_ms();
+    e->t_done_ms = mer_clock_ms();
     e->last_status = http_status;
     snprintf(e->code, sizeof e->code, "%s", code ? code : "");
     if (st == MER_TILE_EMPTY)
@@ -174,6 +175,7 @@ static void post_note(mer_loader *l, const dec_ctx *c, bool ok, const char *reas
     if (l->done_n < l->done_cap) {
         done_note *d = &l->done[l->done_n++];
         d->serial = c->serial;
+        d->id = c->r.id;
         d->ok = ok;
         d->stale_copy = c->stale_copy;
         snprintf(d->reason, sizeof d->reason, "%s", reason ? reason : "");
@@ -254,8 +256,15 @@ void mer_loader_drain_done(mer_loader *l, double now)
     pthread_mutex_unlock(&l->done_lock);
     for (size_t i = 0; i < n; i++) {
         mer_sched_entry *e = find_serial(l, notes[i].serial);
-        if (!e)
-            continue; /* no longer wanted */
+        if (!e) {
+            /* No longer wanted, but a body that did not decode must still
+             * leave the cache (it was stored before decoding), unless a new
+             * entry for the tile now owns what is cached. */
+            if (!notes[i].ok && !notes[i].stale_copy && l->cache && !mer_sched_find(l->sched, notes[i].id) &&
+                mer_cache_forget(l->cache, notes[i].id))
+                l->cache_dirty = true;
+            continue;
+        }
         l->pub_dirty = true;
         if (notes[i].ok) {
             if (!notes[i].stale_copy && e->state == MER_TS_DECODING) {
@@ -266,6 +275,24 @@ void mer_loader_drain_done(mer_loader *l, double now)
             on_decode_failed(l, e, &notes[i], now);
         }
     }
+    free(notes);
+}
+
+/* At shutdown, after the last turn of the loop: bodies that failed to decode
+ * leave the cache even though nobody will hear about the tile any more. Jobs
+ * the pool never ran ("shutting down") post their notes after this and are
+ * not failures of the body. */
+void mer_loader_drain_final(mer_loader *l)
+{
+    pthread_mutex_lock(&l->done_lock);
+    done_note *notes = l->done;
+    size_t n = l->done_n;
+    l->done = NULL;
+    l->done_n = l->done_cap = 0;
+    pthread_mutex_unlock(&l->done_lock);
+    for (size_t i = 0; i < n; i++)
+        if (!notes[i].ok && !notes[i].stale_copy && l->cache)
+            mer_cache_forget(l->cache, notes[i].id);
     free(notes);
 }
 
