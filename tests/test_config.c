@@ -163,8 +163,10 @@ static void test_good_file(void **state)
     assert_int_equal(s.burst, 12);
     assert_true(mer_source_lookup("second", &s));
     assert_string_equal(s.url, "https://second.example.org/{q}.jpg");
-    assert_int_equal(s.max_zoom, 19); /* defaults: polite limits */
-    assert_int_equal(s.max_concurrent, 2);
+    assert_int_equal(s.max_zoom, 19); /* defaults: an unknown server's starting point */
+    assert_int_equal(s.max_concurrent, 16);
+    assert_int_equal(s.start_concurrent, 6);
+    assert_true(s.rate == 0); /* no hidden rate: adaptive limits listen to the server */
 
     /* The options resolve against the user source. */
     char err[512] = "";

@@ -138,7 +138,7 @@ static void test_cache_control_lines(void **state)
 static void test_bad_stored_validator_not_sent(void **state)
 {
     (void)state;
-    mer_xfer_limits lim = {1000, 1000, 1 << 20, "test", NULL};
+    mer_xfer_limits lim = {1000, 1000, 1 << 20, "test", NULL, NULL};
     mer_xfer *x = mer_xfer_create("http://127.0.0.1:9/1/0/0.png", &lim, "\"x\rX-Injected: yes\"",
                                   "Sun, 06 Nov 1994 08:49:37 GMT\x1b", NULL);
     assert_non_null(x);

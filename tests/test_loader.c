@@ -509,7 +509,7 @@ static void test_xfer_write_cap(void **state)
     assert_non_null(s);
     char url[128];
     snprintf(url, sizeof url, "%s/6/20/20.png", s->base_url);
-    mer_xfer_limits lim = {2000, 5000, 1000, "Meridian-test", NULL};
+    mer_xfer_limits lim = {2000, 5000, 1000, "Meridian-test", NULL, NULL};
     mer_xfer *x = mer_xfer_create(url, &lim, NULL, NULL, NULL);
     assert_non_null(x);
     curl_easy_setopt(x->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0);

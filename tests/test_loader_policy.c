@@ -1,6 +1,6 @@
 /* The loader's pure parts: HTTP verdicts, full-jitter backoff bounds,
- * Retry-After in seconds and as an HTTP date, the token bucket, AIMD, and the
- * scheduler's ordering and want reconciliation. No threads, no network. */
+ * Retry-After in seconds and as an HTTP date, the token bucket, adaptive limits (with a simulated
+ * server for the issue-13 targets), the scheduler's ordering and want reconciliation. No threads, no network. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+
+#include <math.h>
 
 #include <curl/curl.h>
 
@@ -110,30 +112,288 @@ static void test_bucket(void **state)
     assert_int_equal(n, 3);
 }
 
-static void test_aimd(void **state)
+/* ---- adaptive limits ---- */
+
+static void test_adapt_start_and_ceilings(void **state)
 {
     (void)state;
-    mer_aimd a;
-    mer_aimd_init(&a, 16);
-    assert_int_equal(a.cap, 16);
-    mer_aimd_throttled(&a);
-    assert_int_equal(a.cap, 8);
-    mer_aimd_throttled(&a);
-    mer_aimd_throttled(&a);
-    mer_aimd_throttled(&a);
-    mer_aimd_throttled(&a);
-    assert_int_equal(a.cap, 1); /* never below 1 */
-    mer_aimd_success(&a);
-    assert_int_equal(a.cap, 2); /* a run of `cap` successes: +1 */
-    mer_aimd_success(&a);
+    mer_adapt a;
+    mer_adapt_init(&a, 6, 16, 0);
+    assert_int_equal(a.cap, 6);
+    assert_true(a.rate == 0); /* no rate limit until the server refuses */
+    mer_adapt_init(&a, 40, 2, 10); /* a preset's 2 connections are a ceiling */
     assert_int_equal(a.cap, 2);
-    mer_aimd_success(&a);
+    assert_true(a.rate == 10);
+    assert_int_equal(mer_adapt_burst(&a, 7), 7); /* at the ceiling: the configured burst */
+    /* successes with the cap full never raise it past the ceiling */
+    for (int i = 0; i < 100; i++)
+        mer_adapt_success(&a, i * 10.0, i * 10.0, 2, 2, true, true);
+    assert_int_equal(a.cap, 2);
+    assert_true(a.rate == 10);
+    /* live ceilings: a cap at its old ceiling follows the new one */
+    mer_adapt_set_max(&a, 5, 20);
+    assert_int_equal(a.cap, 5);
+    assert_true(a.rate == 20);
+    mer_adapt_set_max(&a, 3, 0);
     assert_int_equal(a.cap, 3);
-    for (int i = 0; i < 1000; i++)
-        mer_aimd_success(&a);
-    assert_int_equal(a.cap, 16); /* never above the maximum */
-    mer_aimd_set_max(&a, 4);
+    assert_true(a.rate == 0);
+}
+
+static void test_adapt_cap_grows_when_full(void **state)
+{
+    (void)state;
+    mer_adapt a;
+    mer_adapt_init(&a, 2, 6, 0);
+    double t = 0;
+    /* successes with the cap not full: no growth */
+    for (int i = 0; i < 50; i++, t += 10)
+        mer_adapt_success(&a, t, t - 100, 1, 1, false, false);
+    assert_int_equal(a.cap, 2);
+    /* before any refusal: +1 per success sent with the cap full (slow start) */
+    mer_adapt_success(&a, t, t, 2, 2, true, false);
+    assert_int_equal(a.cap, 3);
+    mer_adapt_success(&a, t, t, 3, 3, true, false);
     assert_int_equal(a.cap, 4);
+    /* a refusal at 4 in flight (3 is the most that succeeded): cap 3 */
+    mer_adapt_sent(&a, t);
+    assert_int_equal(mer_adapt_refused(&a, t + 1, t, 4, 3), MER_ADAPT_CAP);
+    assert_int_equal(a.cap, 3);
+    /* growing back to the refused level takes a long run and seconds */
+    for (int i = 0; i < 3 * 32 - 1; i++)
+        mer_adapt_success(&a, t + 2, t + 1, 3, 3, true, false);
+    assert_int_equal(a.cap, 3);
+    mer_adapt_success(&a, t + 2, t + 1, 3, 3, true, false);
+    assert_int_equal(a.cap, 3); /* the run is there, the seconds are not */
+    mer_adapt_success(&a, t + 20000, t + 19900, 3, 3, true, false);
+    assert_int_equal(a.cap, 4);
+    /* 4 works now: from there, +1 per round of `cap` successes, up to the ceiling */
+    mer_adapt_success(&a, t + 20001, t + 20000, 4, 4, true, false);
+    for (int i = 0; i < 3; i++)
+        mer_adapt_success(&a, t + 20001, t + 20000, 4, 4, true, false);
+    assert_int_equal(a.cap, 5);
+    for (int i = 0; i < 100; i++)
+        mer_adapt_success(&a, t + 20002, t + 20001, 5, 5, true, false);
+    assert_int_equal(a.cap, 6);
+}
+
+/* Refusals that track the number in flight lower the cap, not the rate. */
+static void test_adapt_refusal_tracks_in_flight(void **state)
+{
+    (void)state;
+    mer_adapt a;
+    mer_adapt_init(&a, 8, 8, 0);
+    for (int i = 0; i < 8; i++)
+        mer_adapt_sent(&a, 0);
+    for (int k = 1; k <= 4; k++)
+        mer_adapt_success(&a, 100, 0, k, k, k == 8, false);
+    assert_int_equal(mer_adapt_refused(&a, 101, 0, 8, 7), MER_ADAPT_CAP);
+    assert_int_equal(a.cap, 7);
+    assert_true(a.rate == 0);
+    /* one decrease per round: a refusal sent before it is old news */
+    assert_int_equal(mer_adapt_refused(&a, 102, 50, 7, 7), MER_ADAPT_NONE);
+    assert_int_equal(a.cap, 7);
+    /* a refusal at a level that succeeded before is about the rate */
+    mer_adapt_sent(&a, 200);
+    assert_int_equal(mer_adapt_refused(&a, 201, 200, 3, 2), MER_ADAPT_RATE);
+    assert_true(a.rate > 0);
+    assert_int_equal(a.cap, 7);
+}
+
+/* A first wave of 6 meets a server that takes 3 at once, in any order: the
+ * refusals come back together, and the cap ends at what is still in flight. */
+static void test_adapt_first_wave_any_order(void **state)
+{
+    (void)state;
+    mer_adapt a;
+    mer_adapt_init(&a, 6, 16, 0);
+    for (int i = 0; i < 6; i++)
+        mer_adapt_sent(&a, 0);
+    assert_int_equal(mer_adapt_refused(&a, 1, 0, 6, 5), MER_ADAPT_BOTH);
+    assert_int_equal(a.cap, 5);
+    assert_int_equal(mer_adapt_refused(&a, 1, 0, 2, 4), MER_ADAPT_NONE);
+    assert_int_equal(mer_adapt_refused(&a, 1, 0, 4, 3), MER_ADAPT_NONE);
+    assert_int_equal(a.cap, 3);
+    /* an old refusal of a request sent apart from that wave does not */
+    assert_int_equal(mer_adapt_refused(&a, 50, -20, 5, 2), MER_ADAPT_NONE);
+    assert_int_equal(a.cap, 3);
+    /* the first of a wave refused (k = 1) still reads as the whole wave */
+    mer_adapt_init(&a, 6, 16, 0);
+    for (int i = 0; i < 6; i++)
+        mer_adapt_sent(&a, 0);
+    assert_int_equal(mer_adapt_refused(&a, 1, 0, 1, 5), MER_ADAPT_BOTH);
+    assert_int_equal(a.cap, 5);
+}
+
+/* The first refusal halves what was really sent; the next one, some time
+ * later, measures the server's rate: what was sent and not refused since the
+ * first, over the time since. */
+static void test_adapt_measures_rate(void **state)
+{
+    (void)state;
+    mer_adapt a;
+    mer_adapt_init(&a, 4, 16, 0);
+    /* 40 requests over one second with 1 in flight each time */
+    for (int i = 0; i < 40; i++) {
+        mer_adapt_sent(&a, i * 25.0);
+        mer_adapt_success(&a, i * 25.0 + 5, i * 25.0, 1, 1, false, false);
+    }
+    mer_adapt_sent(&a, 1000);
+    assert_int_equal(mer_adapt_refused(&a, 1001, 1000, 1, 0), MER_ADAPT_RATE);
+    assert_true(fabs(a.rate - 20.0) < 2.5); /* half of ~40/s */
+    assert_false(a.measured);
+    /* 2 s later, 31 sent since (30 accepted): 15/s, less a margin */
+    for (int i = 1; i <= 31; i++)
+        mer_adapt_sent(&a, 1001 + i * 64.0);
+    assert_int_equal(mer_adapt_refused(&a, 3001, 2985, 1, 0), MER_ADAPT_RATE);
+    assert_true(a.measured);
+    assert_true(a.rate > 13.5 && a.rate < 15.0);
+    /* growth: additive after a measurement, only while waiting on the rate */
+    double r = a.rate;
+    mer_adapt_success(&a, 3600, 3500, 1, 1, false, false);
+    assert_true(a.rate == r);
+    mer_adapt_success(&a, 3600, 3500, 1, 1, false, true);
+    assert_true(a.rate > r && a.rate < r * 1.1);
+    /* never below the floor */
+    for (int i = 0; i < 50; i++) {
+        mer_adapt_sent(&a, 4000 + i * 10.0);
+        mer_adapt_refused(&a, 4000 + i * 10.0 + 1, 4000 + i * 10.0, 1, 0);
+    }
+    assert_true(a.rate >= 0.2);
+}
+
+/* ---- a deterministic simulation: the loader's sending logic (cap, token
+ * bucket from mer_adapt, host pause on Retry-After, retries through the same
+ * bucket) against a server with a token bucket, a concurrency limit, and
+ * refusals answered at once. Simulated milliseconds, not wall time. */
+
+typedef struct sim_server {
+    double rate, burst; /* 0 rate = no bucket */
+    int max_conc;       /* 0 = none */
+    bool retry_after;   /* refusals carry Retry-After: 1 */
+    double latency;
+} sim_server;
+
+typedef struct sim_result {
+    double ms;
+    int requests, refused, cap;
+    double rate;
+} sim_result;
+
+#define SIM_MAX 4096
+
+static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int cap_start, int cap_max,
+                           double rate_max, int burst_cfg)
+{
+    struct pend { double done, sent; int k; bool ok; } p[SIM_MAX];
+    int np = 0, left = tiles, delivered = 0, in_flight = 0, server_in = 0;
+    double stok = sv->burst, paused = 0, waited = -1e9;
+    mer_adapt a;
+    mer_adapt_init(&a, cap_start, cap_max, rate_max);
+    mer_bucket b;
+    mer_bucket_init(&b, a.rate, mer_adapt_burst(&a, burst_cfg), 0);
+    sim_result r = {0};
+    double t = 0;
+    for (; delivered < tiles && t < 600000; t += 1) {
+        stok = fmin(sv->burst, stok + sv->rate / 1000.0);
+        for (int i = 0; i < np; i++) {
+            if (p[i].done > t)
+                continue;
+            struct pend q = p[i];
+            p[i--] = p[--np];
+            in_flight--;
+            if (q.ok) {
+                server_in--;
+                delivered++;
+                if (adaptive)
+                    mer_adapt_success(&a, t, q.sent, q.k, in_flight + 1, q.k >= a.cap, t - waited < 1000);
+            } else {
+                left++;
+                if (adaptive)
+                    mer_adapt_refused(&a, t, q.sent, q.k, in_flight);
+                if (sv->retry_after)
+                    paused = t + 1000;
+            }
+            if (adaptive)
+                mer_bucket_set(&b, a.rate, mer_adapt_burst(&a, burst_cfg), t);
+        }
+        while (left > 0 && in_flight < (adaptive ? a.cap : cap_max) && t >= paused) {
+            if (!mer_bucket_take(&b, t)) {
+                waited = t;
+                break;
+            }
+            left--;
+            in_flight++;
+            r.requests++;
+            mer_adapt_sent(&a, t);
+            bool ok = (sv->rate <= 0 || stok >= 1) && (sv->max_conc <= 0 || server_in < sv->max_conc);
+            if (ok) {
+                server_in++;
+                if (sv->rate > 0)
+                    stok -= 1;
+            } else {
+                r.refused++;
+            }
+            assert_true(np < SIM_MAX);
+            p[np++] = (struct pend){t + (ok ? sv->latency : 1), t, in_flight, ok};
+        }
+    }
+    r.ms = t;
+    r.cap = a.cap;
+    r.rate = a.rate;
+    return r;
+}
+
+static void sim_report(const char *name, sim_result d, sim_result i)
+{
+    printf("# %-28s defaults %6.0f ms %3d/%3d refused (cap %d, rate %.1f) | informed %6.0f ms %3d refused | %.2fx\n",
+           name, d.ms, d.refused, d.requests, d.cap, d.rate, i.ms, i.refused, d.ms / i.ms);
+}
+
+/* The issue's targets, in simulated time: with default settings, each limiter
+ * costs at most 1.15x the run given its exact limits, with at most 5 % of
+ * requests refused; an open server stays within 1.05x of the bound. */
+static void test_adapt_simulated_limiters(void **state)
+{
+    (void)state;
+    const int N = 196, CAP0 = 6, CAPMAX = 16;
+    /* open server: the bound at the starting cap, never slower */
+    sim_server open = {0, 0, 0, false, 100};
+    sim_result d = simulate(&open, N, true, CAP0, CAPMAX, 0, 0);
+    sim_result i = simulate(&open, N, false, CAP0, CAP0, 0, 0);
+    sim_report("open", d, i);
+    assert_int_equal(d.refused, 0);
+    assert_true(d.ms <= 1.05 * ((N + CAP0 - 1) / CAP0) * 100.0 + 10);
+    /* 20/s burst 5, refused at once, no Retry-After */
+    sim_server bucket = {20, 5, 0, false, 100};
+    d = simulate(&bucket, N, true, CAP0, CAPMAX, 0, 0);
+    i = simulate(&bucket, N, false, CAP0, CAP0, 20, 5);
+    sim_report("bucket 20/s b5, no R-A", d, i);
+    assert_true(d.refused * 20 <= d.requests);
+    assert_true(d.ms <= 1.15 * i.ms);
+    assert_true(d.rate > 15 && d.rate <= 21);
+    /* 20/s burst 20, 8 in flight, Retry-After: 1 */
+    sim_server ra = {20, 20, 8, true, 100};
+    d = simulate(&ra, N, true, CAP0, CAPMAX, 0, 0);
+    i = simulate(&ra, N, false, 8, 8, 20, 20);
+    sim_report("bucket 20/s b20 + 8, R-A 1", d, i);
+    assert_true(d.refused * 20 <= d.requests);
+    assert_true(d.ms <= 1.15 * i.ms);
+    /* 4 in flight, refused at once, no Retry-After: the cap comes down to 4 */
+    sim_server conc = {0, 0, 4, false, 100};
+    d = simulate(&conc, N, true, CAP0, CAPMAX, 0, 0);
+    i = simulate(&conc, N, false, 4, 4, 0, 0);
+    sim_report("4 in flight, no R-A", d, i);
+    assert_int_equal(d.cap, 4);
+    assert_true(d.refused * 20 <= d.requests);
+    /* load shedding past 12 in flight, with Retry-After: 1. Probing up to the
+     * limit costs one refusal and so one second's pause: no ratio target (a
+     * second is a large part of a 2-s run), but few refusals and the cap found. */
+    sim_server shed = {0, 0, 12, true, 100};
+    d = simulate(&shed, N, true, CAP0, CAPMAX, 0, 0);
+    i = simulate(&shed, N, false, 12, 12, 0, 0);
+    sim_report("12 in flight, R-A 1", d, i);
+    assert_true(d.refused * 20 <= d.requests);
+    assert_int_equal(d.cap, 12);
 }
 
 /* ---- scheduler ---- */
@@ -245,7 +505,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classify),     cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_retry_after),  cmocka_unit_test(test_bucket),
-        cmocka_unit_test(test_aimd),         cmocka_unit_test(test_sched_order),
+        cmocka_unit_test(test_adapt_start_and_ceilings),
+        cmocka_unit_test(test_adapt_cap_grows_when_full),
+        cmocka_unit_test(test_adapt_refusal_tracks_in_flight),
+        cmocka_unit_test(test_adapt_first_wave_any_order),
+        cmocka_unit_test(test_adapt_measures_rate),
+        cmocka_unit_test(test_adapt_simulated_limiters),
+        cmocka_unit_test(test_sched_order),
         cmocka_unit_test(test_sched_reconcile), cmocka_unit_test(test_sched_retry_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,7 +63,7 @@ static void test_bucket_without_retry_after(void **state)
     /* only 0 and 1 are flag values */
     assert_false(mer_test_server_control(&s, "no-retry-after=yes", json, sizeof json));
 
-    /* a live rate change refills as the new rate says: 1000/s passes again */
+    /* a live change of the bucket starts it full: 3 of a burst of 5 pass */
     assert_true(mer_test_server_control(&s, "rate=1000&burst=5", json, sizeof json));
     t = fetch_serial(&s, 10, 3);
     assert_int_equal(t.ok, 3);

@@ -100,12 +100,13 @@ static void start_source(cfg_ctx *c, const char *name)
     memset(s, 0, sizeof *s);
     snprintf(s->id, sizeof s->id, "%s", name);
     s->kind = MER_SOURCE_URL;
-    /* Unknown servers get the polite limits of OpenStreetMap's tile policy. */
+    /* An unknown server, as for a URL on the command line (core/source.c):
+     * start at 6 connections and no rate limit; adaptive limits find the rest,
+     * within max_concurrent / rate / burst when the section sets them. */
     s->max_zoom = 19;
     s->tile_px = 256;
-    s->max_concurrent = 2;
-    s->rate = 10.0;
-    s->burst = 10;
+    s->max_concurrent = 16;
+    s->start_concurrent = 6;
     snprintf(s->attribution, sizeof s->attribution, "%s", name);
     c->pending_line = c->line;
     c->url_line = 0;
@@ -449,18 +450,23 @@ mer_opt_status mer_options_load_config(mer_options *o, int argc, char **argv, ch
             fprintf(stderr, "meridian: %s: %s (ignored)\n", path, strerror(errno));
         return MER_OPT_OK;
     }
+    mer_opt_status st = mer_options_read_config(o, f, path, err, errlen);
+    fclose(f);
+    return st;
+}
+
+mer_opt_status mer_options_read_config(mer_options *o, FILE *f, const char *name, char *err, size_t errlen)
+{
     cfg_ctx *c = calloc(1, sizeof *c);
     if (!c) {
-        fclose(f);
         snprintf(err, errlen, "out of memory");
         return MER_OPT_ERROR;
     }
-    *c = (cfg_ctx){.opts = o, .path = path, .file = f, .sec = SEC_TOP};
+    *c = (cfg_ctx){.opts = o, .path = name, .file = f, .sec = SEC_TOP};
     while (mer_source_at(c->n_builtin))
         c->n_builtin++;
     parse_file(c);
     check_across(c);
-    fclose(f);
     free(c);
     return MER_OPT_OK;
 }

@@ -22,13 +22,16 @@ void mer_cli_loader_config(mer_loader_config *c, const mer_source *src, const me
                            const char *cache_dir)
 {
     mer_loader_config_defaults(c, src);
-    if (o->max_concurrent > 0)
+    if (o->max_concurrent > 0) {
         c->max_concurrent = o->max_concurrent;
+        c->start_concurrent = 0; /* start where the user said, not at the source's start */
+    }
     if (o->rate >= 0)
         c->rate = o->rate;
     if (o->burst > 0)
         c->burst = o->burst;
-    c->adaptive = o->adaptive;
+    c->adaptive = !o->no_adaptive;
+    snprintf(c->ca_file, sizeof c->ca_file, "%s", o->ca_file);
     c->offline = o->offline;
     if (o->user_agent[0])
         snprintf(c->user_agent, sizeof c->user_agent, "%s", o->user_agent);

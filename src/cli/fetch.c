@@ -42,7 +42,8 @@ typedef struct fetch_args {
     long timeout_ms;
     char user_agent[256];
     char cache_dir[1024];
-    bool offline, adaptive, quiet;
+    bool offline, no_adaptive, quiet;
+    char ca_file[1024];
     double deadline_s;
 } fetch_args;
 
@@ -77,7 +78,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: meridian fetch [--source S] --zoom Z (--x A:B --y C:D | --bbox W,S,E,N) --out FILE.png|-\n"
-        "                      [--max-concurrent N] [--rate R] [--burst B] [--adaptive] [--stats FILE.json]\n"
+        "                      [--max-concurrent N] [--rate R] [--burst B] [--no-adaptive] [--stats FILE.json]\n"
+        "                      [--ca-file FILE]\n"
         "                      [--user-agent UA] [--cache-dir DIR] [--offline] [--timeout MS]\n"
         "                      [--max-tries N] [--deadline S] [--quiet] [--verbose]\n"
         "                      [--config FILE | --no-config]\n"
@@ -117,9 +119,10 @@ static int parse_one(fetch_args *a, const char *name, const char *v)
             return bad_arg(name, v, "expected W,S,E,N in degrees with S < N");
         a->have_bbox = true;
     } else if (!strcmp(name, "out") || !strcmp(name, "stats") || !strcmp(name, "cache-dir") ||
-               !strcmp(name, "user-agent")) {
+               !strcmp(name, "user-agent") || !strcmp(name, "ca-file")) {
         char *dst = !strcmp(name, "out") ? a->out : !strcmp(name, "stats") ? a->stats
-                  : !strcmp(name, "cache-dir") ? a->cache_dir : a->user_agent;
+                  : !strcmp(name, "cache-dir") ? a->cache_dir : !strcmp(name, "ca-file") ? a->ca_file
+                  : a->user_agent;
         size_t cap = !strcmp(name, "user-agent") ? sizeof a->user_agent : sizeof a->out;
         if (!*v || strlen(v) >= cap)
             return bad_arg(name, v, "empty or too long");
@@ -157,6 +160,7 @@ static int parse_args(fetch_args *a, int argc, char **argv)
         {"stats", required_argument, 0, 0},    {"max-concurrent", required_argument, 0, 'c'},
         {"rate", required_argument, 0, 'r'},   {"burst", required_argument, 0, 0},
         {"adaptive", no_argument, 0, 0},       {"user-agent", required_argument, 0, 0},
+        {"no-adaptive", no_argument, 0, 0},    {"ca-file", required_argument, 0, 0},
         {"cache-dir", required_argument, 0, 0}, {"offline", no_argument, 0, 0},
         {"timeout", required_argument, 0, 0},  {"max-tries", required_argument, 0, 0},
         {"deadline", required_argument, 0, 0}, {"quiet", no_argument, 0, 'q'},
@@ -186,7 +190,9 @@ static int parse_args(fetch_args *a, int argc, char **argv)
         if (!strcmp(name, "config") || !strcmp(name, "no-config"))
             continue; /* read by mer_options_load_config */
         if (!strcmp(name, "adaptive"))
-            a->adaptive = true;
+            a->no_adaptive = false; /* the default; accepted for old scripts */
+        else if (!strcmp(name, "no-adaptive"))
+            a->no_adaptive = true;
         else if (!strcmp(name, "offline"))
             a->offline = true;
         else if (parse_one(a, name, optarg))
@@ -226,6 +232,9 @@ static int load_config(fetch_args *a, int argc, char **argv)
         a->burst = o.burst;
     if (!a->user_agent[0])
         snprintf(a->user_agent, sizeof a->user_agent, "%s", o.user_agent);
+    a->no_adaptive |= o.no_adaptive;
+    if (!a->ca_file[0])
+        snprintf(a->ca_file, sizeof a->ca_file, "%s", o.ca_file);
     return 0;
 }
 
@@ -560,7 +569,8 @@ static void fill_config(const fetch_job *j, mer_loader_config *c)
     o.max_concurrent = a->max_concurrent;
     o.rate = a->rate;
     o.burst = a->burst;
-    o.adaptive = a->adaptive;
+    o.no_adaptive = a->no_adaptive;
+    snprintf(o.ca_file, sizeof o.ca_file, "%s", a->ca_file);
     o.offline = a->offline;
     snprintf(o.user_agent, sizeof o.user_agent, "%s", a->user_agent);
     mer_cli_loader_config(c, &j->src, &o, a->cache_dir); /* a disk cache only with --cache-dir */

@@ -81,7 +81,7 @@ static void usage(FILE *f)
 static bool is_flag(const char *name)
 {
     return strcmp(name, "dry-run") == 0 || strcmp(name, "no-config") == 0 || strcmp(name, "verbose") == 0 ||
-           strcmp(name, "help") == 0 || strcmp(name, "quiet") == 0;
+           strcmp(name, "help") == 0 || strcmp(name, "quiet") == 0 || strcmp(name, "no-adaptive") == 0;
 }
 
 static int set_option(pf_args *a, const char *name, const char *value, char *err, size_t errlen)
@@ -97,7 +97,7 @@ static int set_option(pf_args *a, const char *name, const char *value, char *err
         a->quiet = true;
     else {
         static const char *const pass[] = {"source", "cache-dir", "cache-size", "max-concurrent", "rate", "burst",
-                                           "user-agent", NULL};
+                                           "user-agent", "no-adaptive", "ca-file", NULL};
         return mer_area_common_option(&a->o, name, value, pass, err, errlen);
     }
     return 0;

@@ -46,8 +46,10 @@ static const opt_def g_opts[] = {
     {"fullscreen", 0, T_FLAG, F(fullscreen), 0, 0, 0, NO_HAVE, NULL, "start fullscreen", 0},
     {"user-agent", 0, T_STR, S(user_agent), 0, 0, NO_HAVE, "STRING", "HTTP User-Agent (default names Meridian)", 0},
     {"max-concurrent", 'c', T_INT, F(max_concurrent), 0, 1, 64, NO_HAVE, "N",
-     "requests in flight per host (default: the source's, 6 for demo, 2 for osm)", 0},
-    {"rate", 'r', T_DOUBLE, F(rate), 0, 0, 1000, NO_HAVE, "R", "requests per second per host, 0 = unlimited", 0},
+     "requests in flight per host, a ceiling adaptive limits start from (default: the source's; "
+     "2 for osm; unknown servers start at 6, up to 16)", 0},
+    {"rate", 'r', T_DOUBLE, F(rate), 0, 0, 1000, NO_HAVE, "R",
+     "requests per second per host, a ceiling (default: the source's; 0 = none, the server's is discovered)", 0},
     {"burst", 0, T_INT, F(burst), 0, 1, 1000, NO_HAVE, "B", "token bucket size for --rate", 0},
     {"cache-dir", 0, T_STR, S(cache_dir), 0, 0, NO_HAVE, "DIR", "disk cache directory (default $XDG_CACHE_HOME/meridian)", 0},
     {"cache-size", 0, T_INT, F(cache_size_mb), 0, 0, 1 << 20, NO_HAVE, "MB", "disk cache size limit (default 1024)", 0},
@@ -55,7 +57,13 @@ static const opt_def g_opts[] = {
     {"demo", 0, T_STR, S(demo), 0, 0, NO_HAVE, "PRESET",
      "start the local tile server and view it (default, rate-limit, slow, flaky)", 1},
     {"overlay", 0, T_FLAG, F(overlay), 0, 0, 0, NO_HAVE, NULL, "show the tile network-state overlay", 0},
-    {"adaptive", 0, T_FLAG, F(adaptive), 0, 0, 0, NO_HAVE, NULL, "adaptive concurrency (AIMD) per host", 0},
+    {"adaptive", 0, T_FLAG, F(adaptive), 0, 0, 0, NO_HAVE, NULL,
+     "discover each server's concurrency and rate from its 429/503 answers (the default)", 0},
+    {"no-adaptive", 0, T_FLAG, F(no_adaptive), 0, 0, 0, NO_HAVE, NULL,
+     "fixed limits: exactly --max-concurrent, --rate and --burst, whatever the server answers", 0},
+    {"ca-file", 0, T_STR, S(ca_file), 0, 0, NO_HAVE, "FILE",
+     "CA certificates (PEM) for https (default: $CURL_CA_BUNDLE, $SSL_CERT_FILE or the system's); "
+     "verification is always on", 0},
     {"script", 0, T_STR, S(script), 0, 0, NO_HAVE, "FILE", "run viewer commands from FILE (scripted mode)", 0},
     {"stats", 0, T_STR, S(stats), 0, 0, NO_HAVE, "FILE", "write frame and network statistics as JSON at exit", 0},
     {"upload-budget", 0, T_INT, F(upload_budget), 0, 1, 1024, NO_HAVE, "N", "tile textures uploaded per frame at most (default 8)", 0},
@@ -203,7 +211,11 @@ mer_opt_status mer_options_parse(mer_options *o, int argc, char **argv, char *er
         }
     }
     longs[N_OPTS] = (struct option){0, 0, 0, 0};
-    optind = 1;
+    /* 0, not 1: glibc (and musl) then reset getopt's hidden state as well.
+     * With 1, a parse that stopped inside a cluster of short options ("-zs")
+     * left a pointer into the previous argv, read by the next parse (found by
+     * tests/fuzz/fuzz_options.c as a use-after-free). */
+    optind = 0;
     opterr = 0;
     int c, idx;
     while ((c = getopt_long(argc, argv, shorts, longs, &idx)) != -1) {

@@ -34,7 +34,9 @@ typedef struct mer_options {
     char script[1024];
     char stats[1024];
     bool overlay;
-    bool adaptive;
+    bool adaptive;        /* --adaptive: the default now; kept so old scripts still run */
+    bool no_adaptive;     /* fixed limits: exactly --max-concurrent / --rate / --burst */
+    char ca_file[1024];   /* --ca-file: CA bundle for https ("" = environment or system) */
     int upload_budget;    /* tiles uploaded per frame at most */
     double upload_ms;     /* ms of uploads per frame at most */
     int gpu_cache_mb;     /* texture cache budget */

@@ -206,10 +206,13 @@ bool mer_source_from_arg(const char *arg, mer_source *out, char *err, size_t err
     out->tile_px = 256;
     /* {r} says where the server's "@2x" goes: it has HiDPI tiles. */
     out->hidpi = strstr(arg, "{r}") != NULL;
-    /* Unknown servers get the same polite limits as OpenStreetMap. */
-    out->max_concurrent = 2;
-    out->rate = 10.0;
-    out->burst = 10;
+    /* An unknown server: start at a browser's 6 connections per host and no
+     * rate limit, and let adaptive limits (net/policy.h) find what it takes:
+     * a 429/503 lowers them, successes raise the cap up to 16. */
+    out->max_concurrent = 16;
+    out->start_concurrent = 6;
+    out->rate = 0;
+    out->burst = 0;
     out->allow_bulk = false;
     /* A template pointing at a provider's servers gets that provider's policy. */
     mer_source_apply_provider_policy(out);

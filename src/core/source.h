@@ -33,7 +33,8 @@ typedef struct mer_source {
                          * {r}: used on displays of scale >= 1.5 (preset field,
                          * or "retina = true" in a [source.NAME] section) */
     bool retina;        /* {r} expands to "@2x" (set by mer_source_apply_scale) */
-    int max_concurrent; /* per-host cap */
+    int max_concurrent; /* per-host cap (a ceiling: adaptive limits never go above it) */
+    int start_concurrent; /* the cap adaptive limits start from (0 = max_concurrent) */
     double rate;        /* requests per second, 0 = unlimited */
     int burst;          /* token bucket size */
     bool allow_bulk;    /* whether prefetch/bulk download is allowed by the provider's policy */

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -44,8 +45,10 @@ void mer_loader_config_defaults(mer_loader_config *c, const mer_source *src)
     if (src)
         c->source = *src;
     c->max_concurrent = src && src->max_concurrent > 0 ? src->max_concurrent : 6;
+    c->start_concurrent = src && src->start_concurrent > 0 ? src->start_concurrent : 0;
     c->rate = src ? src->rate : 0;
     c->burst = src && src->burst > 0 ? src->burst : 0;
+    c->adaptive = true;
     c->max_tries = 5;
     c->connect_timeout_ms = 5000;
     c->timeout_ms = 20000;
@@ -108,15 +111,14 @@ static void requeue_old_deliveries(mer_loader *l, double now)
 
 static void apply_limits(mer_loader *l, int cap, double rate, int burst, double now)
 {
-    if (cap > 0) {
-        l->cap_max = cap;
-        mer_aimd_set_max(&l->aimd, cap);
-        if (!l->adaptive)
-            l->aimd.cap = cap;
+    if (burst > 0)
+        l->burst_cfg = burst;
+    mer_adapt_set_max(&l->adapt, cap > 0 ? cap : l->adapt.cap_max, rate >= 0 ? rate : l->adapt.rate_max);
+    if (!l->adaptive) {
+        l->adapt.cap = l->adapt.cap_max;
+        l->adapt.rate = l->adapt.rate_max;
     }
-    double r = rate >= 0 ? rate : l->bucket.rate;
-    int b = burst > 0 ? burst : (int)l->bucket.burst;
-    mer_bucket_set(&l->bucket, r, b, now);
+    mer_loader_net_sync_bucket(l, now);
 }
 
 /* Takes what the client posted. Returns false when asked to stop. */
@@ -159,8 +161,11 @@ static bool take_inbox(mer_loader *l, double now)
         apply_limits(l, cap, rate, burst, now);
     if (adaptive >= 0) {
         l->adaptive = adaptive;
-        if (!l->adaptive)
-            l->aimd.cap = l->cap_max;
+        if (!l->adaptive) {
+            l->adapt.cap = l->adapt.cap_max;
+            l->adapt.rate = l->adapt.rate_max;
+            mer_loader_net_sync_bucket(l, now);
+        }
     }
     if (limits || adaptive >= 0)
         l->pub_dirty = true; /* an idle loader must still show the new limits */
@@ -193,7 +198,7 @@ static long next_timeout(mer_loader *l, double now)
         t = retry - now;
     if (work && l->paused_until_ms > now && l->paused_until_ms - now < t)
         t = l->paused_until_ms - now;
-    if (work && l->in_flight < l->aimd.cap) {
+    if (work && l->in_flight < l->adapt.cap) {
         double w = mer_bucket_wait_ms(&l->bucket, now);
         if (w > 0 && w < t)
             t = w;
@@ -317,6 +322,10 @@ static bool check_config(const mer_loader_config *c, char *err, size_t errlen)
         snprintf(err, errlen, "MBTiles source without a file name");
         return false;
     }
+    if (c->ca_file[0] && access(c->ca_file, R_OK) != 0) {
+        snprintf(err, errlen, "cannot read the CA file %.900s", c->ca_file);
+        return false;
+    }
     if (c->max_concurrent < 1 || c->max_concurrent > 1024 || c->rate < 0 || c->max_tries < 1) {
         snprintf(err, errlen, "bad loader limits (max_concurrent %d, rate %g, max_tries %d)",
                  c->max_concurrent, c->rate, c->max_tries);
@@ -332,17 +341,26 @@ static void init_thread_state(mer_loader *l)
     l->t0_ms = l->last_flush_ms = now;
     l->last_publish_ms = now - PUBLISH_EVERY_MS;
     l->pub_dirty = true;
-    l->cap_max = c->max_concurrent;
-    mer_aimd_init(&l->aimd, c->max_concurrent);
     l->adaptive = c->adaptive;
-    int burst = c->burst > 0 ? c->burst : (c->rate >= 1 ? (int)c->rate : 1);
-    mer_bucket_init(&l->bucket, c->rate, burst, now);
+    int start = c->adaptive && c->start_concurrent > 0 ? c->start_concurrent : c->max_concurrent;
+    mer_adapt_init(&l->adapt, start, c->max_concurrent, c->rate);
+    l->burst_cfg = c->burst > 0 ? c->burst : (c->rate >= 1 ? (int)c->rate : 0);
+    mer_bucket_init(&l->bucket, l->adapt.rate, mer_adapt_burst(&l->adapt, l->burst_cfg), now);
+    l->block_mark_ms = now;
     l->rng = (uint64_t)(now * 1000.0) ^ (uint64_t)(uintptr_t)l ^ 0x9e3779b97f4a7c15ULL;
     snprintf(l->ua, sizeof l->ua, "%s", c->user_agent[0] ? c->user_agent : mer_default_user_agent());
     l->limits.connect_timeout_ms = c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 5000;
     l->limits.timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 20000;
     l->limits.max_body_bytes = c->max_body_bytes ? c->max_body_bytes : (4u << 20);
     l->limits.user_agent = l->ua;
+    /* libcurl, unlike the curl tool, reads no environment for its CA bundle:
+     * honour the same variables the tool does, so a private CA set up for curl
+     * works here too. */
+    const char *ca = c->ca_file[0] ? c->ca_file : getenv("CURL_CA_BUNDLE");
+    if (!ca || !ca[0])
+        ca = getenv("SSL_CERT_FILE");
+    snprintf(l->ca_file, sizeof l->ca_file, "%s", ca ? ca : "");
+    l->limits.ca_file = l->ca_file[0] ? l->ca_file : NULL;
     l->limits.share = l->share;
     l->ctl_adaptive = -1;
 }

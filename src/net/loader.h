@@ -24,10 +24,13 @@ typedef struct mer_loader mer_loader;
 
 typedef struct mer_loader_config {
     mer_source source;       /* copied */
-    int max_concurrent;      /* per-host cap; the maximum when adaptive */
-    double rate;             /* requests/s per host, 0 = unlimited */
+    int max_concurrent;      /* per-host cap; a ceiling adaptation never exceeds */
+    int start_concurrent;    /* adaptive: the cap to start with (0 = max_concurrent) */
+    double rate;             /* requests/s per host, 0 = unlimited; a ceiling when adaptive */
     int burst;               /* token bucket size */
-    bool adaptive;           /* AIMD concurrency: halve on 429/503, +1 after a run of successes */
+    bool adaptive;           /* discover the server's cap and rate (policy.h); default on */
+    char ca_file[1024];      /* CA bundle for https ("" = CURL_CA_BUNDLE, SSL_CERT_FILE or
+                              * curl's default); verification is always on */
     int max_tries;           /* attempts per tile before it fails (default 5) */
     long connect_timeout_ms; /* default 5000 */
     long timeout_ms;         /* whole transfer, default 20000 */
@@ -129,8 +132,16 @@ typedef struct mer_loader_stats {
     int cap;                  /* current per-host cap (changes in adaptive mode) */
     int cap_max;
     bool adaptive;
-    double rate, tokens;      /* token bucket: rate/s and current fill */
+    double rate, tokens;      /* token bucket: rate/s (0 = unlimited) and current fill */
     int burst;
+    double rate_max;          /* the rate's ceiling, 0 = none */
+    uint64_t throttled;       /* 429 and 503 answers */
+    uint64_t limit_decreases; /* refusals that lowered the cap or the rate */
+    /* Time ready tiles waited on a client-side limit: the cap, the rate, each
+     * while at its ceiling (a preset's or the user's value: lifting it is the
+     * user's call), and on a host pause (Retry-After). */
+    double limited_cap_ms, limited_rate_ms, ceiling_cap_ms, ceiling_rate_ms, paused_total_ms;
+    char tls_error[96];       /* the last certificate/TLS failure, "" if none */
     double paused_ms;         /* > 0: host paused by Retry-After for this much longer */
     double latency_p50_ms, latency_p95_ms; /* over recent successful requests */
     bool offline;
@@ -157,8 +168,9 @@ void mer_loader_get_stats(mer_loader *l, mer_loader_stats *out);
  * returns the count (at most max). */
 size_t mer_loader_get_tile_states(mer_loader *l, mer_tile_state_info *out, size_t max);
 
-/* Live controls (network panel). Values <= 0 keep the current setting, except
- * rate where a negative value keeps it and 0 means unlimited. */
+/* Live controls (network panel): new ceilings (the limits themselves when
+ * not adaptive). Values <= 0 keep the current setting, except rate where a
+ * negative value keeps it and 0 means unlimited. */
 void mer_loader_set_limits(mer_loader *l, int max_concurrent, double rate, int burst);
 void mer_loader_set_adaptive(mer_loader *l, bool on);
 

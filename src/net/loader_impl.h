@@ -102,10 +102,13 @@ struct mer_loader {
     bool pub_dirty;
     mer_sched *sched;
     mer_bucket bucket;
-    mer_aimd aimd;
+    mer_adapt adapt;              /* cap and rate in use (fixed at the ceilings when !adaptive) */
     bool adaptive;
-    int cap_max;
+    int burst_cfg;                /* the configured burst (0: none given) */
     int in_flight;
+    double rate_waited_ms;        /* last time a ready tile waited for a token */
+    int block;                    /* what held ready tiles back at the last start: BLOCK_* */
+    double block_mark_ms;         /* since when */
     double paused_until_ms;
     uint64_t rng;
     mer_loader_stats st;          /* counters kept by the loader thread */
@@ -115,11 +118,17 @@ struct mer_loader {
     size_t states_cap;
     mer_xfer_limits limits;
     char ua[256];
+    char ca_file[1024];           /* cfg.ca_file, else $CURL_CA_BUNDLE, else $SSL_CERT_FILE */
+    char tls_error[96];           /* the first certificate failure: later tiles fail at once */
 };
 
 void mer_loader_wake(mer_loader *l);
 
+/* What held ready tiles back (time is counted per reason in the stats). */
+enum { BLOCK_NONE = 0, BLOCK_CAP, BLOCK_RATE, BLOCK_PAUSE };
+
 /* loader_net.c */
+void mer_loader_net_sync_bucket(mer_loader *l, double now);
 void mer_loader_net_start(mer_loader *l, double now);
 void mer_loader_net_drain(mer_loader *l, double now);
 void mer_loader_net_cancel(mer_loader *l, mer_sched_entry *e);

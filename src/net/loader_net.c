@@ -29,6 +29,12 @@ static bool start_one(mer_loader *l, mer_sched_entry *e, double now)
 {
     char url[MER_URL_MAX];
     mer_tile_id t = e->id;
+    if (l->tls_error[0]) {
+        /* The host's certificate was refused once: every tile would fail the
+         * same way, so fail them now instead of a handshake each. */
+        mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_NETWORK, 0, "TLS", l->tls_error);
+        return true;
+    }
     if (!mer_source_tile_url(&l->cfg.source, t, url, sizeof url)) {
         mer_loader_deliver(l, e, MER_TILE_FAILED, MER_ORIGIN_NETWORK, 0, "URL", "cannot build the tile URL");
         return true;
@@ -46,6 +52,9 @@ static bool start_one(mer_loader *l, mer_sched_entry *e, double now)
     if (e->t_first_ms <= 0)
         e->t_first_ms = now;
     l->in_flight++;
+    e->inflight_at_send = l->in_flight;
+    e->cap_full = l->in_flight >= l->adapt.cap;
+    mer_adapt_sent(&l->adapt, now);
     if (l->in_flight > l->st.max_in_flight)
         l->st.max_in_flight = l->in_flight;
     l->st.requests++;
@@ -56,14 +65,50 @@ static bool start_one(mer_loader *l, mer_sched_entry *e, double now)
     return true;
 }
 
+void mer_loader_net_sync_bucket(mer_loader *l, double now)
+{
+    mer_bucket_set(&l->bucket, l->adapt.rate, mer_adapt_burst(&l->adapt, l->burst_cfg), now);
+}
+
+/* Time ready tiles spent held back, by reason, for the stats (and the
+ * summary lines that say when a client-side limit was the bottleneck). */
+static void account_block(mer_loader *l, double now)
+{
+    double dt = now - l->block_mark_ms;
+    l->block_mark_ms = now;
+    if (dt <= 0)
+        return;
+    if (l->block == BLOCK_CAP) {
+        l->st.limited_cap_ms += dt;
+        if (l->adapt.cap >= l->adapt.cap_max)
+            l->st.ceiling_cap_ms += dt;
+    } else if (l->block == BLOCK_RATE) {
+        l->st.limited_rate_ms += dt;
+        if (l->adapt.rate_max > 0 && l->adapt.rate >= l->adapt.rate_max)
+            l->st.ceiling_rate_ms += dt;
+    } else if (l->block == BLOCK_PAUSE) {
+        l->st.paused_total_ms += dt;
+    }
+}
+
 void mer_loader_net_start(mer_loader *l, double now)
 {
-    while (l->in_flight < l->aimd.cap && now >= l->paused_until_ms) {
-        mer_sched_entry *e = mer_sched_next(l->sched, now);
-        if (!e || !mer_bucket_take(&l->bucket, now))
+    account_block(l, now);
+    mer_sched_entry *e = NULL;
+    for (;;) {
+        e = mer_sched_next(l->sched, now);
+        if (!e || now < l->paused_until_ms || l->in_flight >= l->adapt.cap)
             break;
+        if (!mer_bucket_take(&l->bucket, now)) {
+            l->rate_waited_ms = now;
+            break;
+        }
         start_one(l, e, now);
     }
+    l->block = !e                         ? BLOCK_NONE
+               : now < l->paused_until_ms ? BLOCK_PAUSE
+               : l->in_flight >= l->adapt.cap ? BLOCK_CAP
+                                              : BLOCK_RATE;
 }
 
 static void finish_xfer(mer_loader *l, mer_sched_entry *e)
@@ -120,7 +165,10 @@ static void count_status(mer_loader *l, long status)
 static void describe_error(const mer_xfer *x, int cc, long status, size_t max, char *code, char *reason,
                            size_t rlen)
 {
-    if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+    if (mer_curl_cert_error(cc)) {
+        snprintf(code, 8, "TLS");
+        snprintf(reason, rlen, "certificate not accepted: %.69s", x->error[0] ? x->error : curl_easy_strerror((CURLcode)cc));
+    } else if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(code, 8, "BIG");
         snprintf(reason, rlen, "body larger than %zu bytes", max);
     } else if (cc == CURLE_OPERATION_TIMEDOUT) {
@@ -160,8 +208,13 @@ static void give_up(mer_loader *l, mer_sched_entry *e, long status, const char *
 static void on_throttled(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, long status, double now)
 {
     double ra_s;
-    if (l->adaptive)
-        mer_aimd_throttled(&l->aimd);
+    l->st.throttled++;
+    if (l->adaptive && mer_adapt_refused(&l->adapt, now, e->t_start_ms, e->inflight_at_send, l->in_flight - 1) !=
+                            MER_ADAPT_NONE) {
+        l->st.limit_decreases++;
+        mer_loader_net_sync_bucket(l, now);
+        MER_LOGD(TAG, "HTTP %ld: cap %d, rate %.2f/s", status, l->adapt.cap, l->adapt.rate);
+    }
     e->throttled++;
     if (e->throttled > l->cfg.max_tries * THROTTLE_TRIES_FACTOR) {
         char reason[96];
@@ -226,8 +279,6 @@ static void on_ok(mer_loader *l, mer_sched_entry *e, mer_xfer *x, double now)
     store_response(l, e, x, body, len, false);
     double ms = now - e->t_start_ms;
     l->lat[l->lat_n++ % LAT_RING] = ms;
-    if (l->adaptive)
-        mer_aimd_success(&l->aimd);
     mer_loader_submit(l, e, body, len, MER_ORIGIN_NETWORK, false);
 }
 
@@ -251,8 +302,6 @@ static void on_not_modified(mer_loader *l, mer_sched_entry *e, const mer_xfer *x
     if (mer_cache_refresh(l->cache, e->id, &m))
         l->st.revalidated++;
     l->cache_dirty = true;
-    if (l->adaptive)
-        mer_aimd_success(&l->aimd);
     /* Deliver the now-fresh copy: the client may drop its "stale" mark. */
     e->revalidate = false;
     if (ce.meta.empty) {
@@ -283,6 +332,14 @@ static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
     e->last_status = (int)status;
     mer_http_verdict v = mer_http_classify(x->too_big ? CURLE_FILESIZE_EXCEEDED : (int)cc, status);
     MER_LOGD(TAG, "%d/%d/%d: curl %d, HTTP %ld, %zu bytes", e->id.z, e->id.x, e->id.y, (int)cc, status, x->len);
+    /* Any answer that is not a refusal says the server took the request. */
+    if (l->adaptive && (v == MER_V_OK || v == MER_V_NOT_MODIFIED || v == MER_V_EMPTY)) {
+        double before = l->adapt.rate;
+        mer_adapt_success(&l->adapt, now, e->t_start_ms, e->inflight_at_send, l->in_flight, e->cap_full,
+                          now - l->rate_waited_ms < 1000.0);
+        if (l->adapt.rate != before)
+            mer_loader_net_sync_bucket(l, now);
+    }
     char code[8], reason[96];
     switch (v) {
     case MER_V_OK: on_ok(l, e, x, now); break;
@@ -295,6 +352,11 @@ static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
     case MER_V_RETRY: on_retryable(l, e, x, (int)cc, status, now); break;
     case MER_V_FAIL:
         describe_error(x, (int)cc, status, l->limits.max_body_bytes, code, reason, sizeof reason);
+        if (mer_curl_cert_error((int)cc) && !l->tls_error[0]) {
+            snprintf(l->tls_error, sizeof l->tls_error, "%s", reason);
+            snprintf(l->st.tls_error, sizeof l->st.tls_error, "%s", reason);
+            MER_LOGE(TAG, "%s", reason);
+        }
         give_up(l, e, status, code, reason);
         break;
     }

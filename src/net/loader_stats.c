@@ -37,8 +37,9 @@ static void fill_stats(mer_loader *l, double now, mer_loader_stats *s)
         mer_tile_state st = mer_sched_at(l->sched, i)->state;
         s->queued += st == MER_TS_QUEUED || st == MER_TS_RETRY_WAIT;
     }
-    s->cap = l->aimd.cap;
-    s->cap_max = l->cap_max;
+    s->cap = l->adapt.cap;
+    s->cap_max = l->adapt.cap_max;
+    s->rate_max = l->adapt.rate_max;
     s->adaptive = l->adaptive;
     mer_bucket b = l->bucket;
     mer_bucket_refill(&b, now);
@@ -140,6 +141,13 @@ size_t mer_loader_get_tile_states(mer_loader *l, mer_tile_state_info *out, size_
 
 size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len)
 {
+    /* The TLS reason holds curl's text: keep it JSON-safe (no quotes, no
+     * backslashes, no control characters). */
+    char tls[sizeof s->tls_error];
+    size_t k = 0;
+    for (const char *p = s->tls_error; *p && k + 1 < sizeof tls; p++)
+        tls[k++] = (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) ? '\'' : *p;
+    tls[k] = '\0';
     int n = snprintf(buf, len,
         "{\"uptime_ms\": %.1f, \"requests\": %llu, \"responses\": %llu, \"bytes\": %llu, "
         "\"status\": {\"200\": %llu, \"304\": %llu, \"404\": %llu, \"429\": %llu, \"5xx\": %llu, \"other\": %llu}, "
@@ -149,7 +157,10 @@ size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len)
         "\"cache_writes\": %llu, \"cache_errors\": %llu, \"revalidated\": %llu, \"connections\": %llu, "
         "\"in_flight\": %d, \"max_in_flight\": %d, \"queued\": %d, \"decoding\": %d, \"results_pending\": %d, "
         "\"cap\": %d, \"cap_max\": %d, \"adaptive\": %s, \"rate\": %.3f, \"tokens\": %.3f, \"burst\": %d, "
-        "\"paused_ms\": %.1f, \"latency_p50_ms\": %.2f, \"latency_p95_ms\": %.2f, \"offline\": %s}",
+        "\"paused_ms\": %.1f, \"latency_p50_ms\": %.2f, \"latency_p95_ms\": %.2f, \"offline\": %s, "
+        "\"rate_max\": %.3f, \"throttled\": %llu, \"limit_decreases\": %llu, "
+        "\"limited_ms\": {\"cap\": %.1f, \"rate\": %.1f, \"cap_ceiling\": %.1f, \"rate_ceiling\": %.1f, "
+        "\"paused\": %.1f}, \"tls_error\": \"%s\"}",
         s->uptime_ms, (unsigned long long)s->requests, (unsigned long long)s->responses,
         (unsigned long long)s->bytes, (unsigned long long)s->status_200, (unsigned long long)s->status_304,
         (unsigned long long)s->status_404, (unsigned long long)s->status_429, (unsigned long long)s->status_5xx,
@@ -162,7 +173,9 @@ size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len)
         (unsigned long long)s->cache_writes, (unsigned long long)s->cache_errors,
         (unsigned long long)s->revalidated, (unsigned long long)s->connections, s->in_flight, s->max_in_flight,
         s->queued, s->decoding, s->results_pending, s->cap, s->cap_max, s->adaptive ? "true" : "false", s->rate,
-        s->tokens, s->burst, s->paused_ms, s->latency_p50_ms, s->latency_p95_ms, s->offline ? "true" : "false");
+        s->tokens, s->burst, s->paused_ms, s->latency_p50_ms, s->latency_p95_ms, s->offline ? "true" : "false",
+        s->rate_max, (unsigned long long)s->throttled, (unsigned long long)s->limit_decreases, s->limited_cap_ms,
+        s->limited_rate_ms, s->ceiling_cap_ms, s->ceiling_rate_ms, s->paused_total_ms, tls);
     if (n < 0)
         return 0;
     return (size_t)n < len ? (size_t)n : (len ? len - 1 : 0);

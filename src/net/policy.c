@@ -8,8 +8,24 @@
 
 #include <curl/curl.h>
 
+bool mer_curl_cert_error(int curl_code)
+{
+    switch (curl_code) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return true;
+    default:
+        return false;
+    }
+}
+
 mer_http_verdict mer_http_classify(int curl_code, long status)
 {
+    if (mer_curl_cert_error(curl_code))
+        return MER_V_FAIL;
     switch (curl_code) {
     case CURLE_OK: break;
     /* Our own policies: retrying cannot help. (An over-size body is retried:
@@ -17,8 +33,6 @@ mer_http_verdict mer_http_classify(int curl_code, long status)
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_TOO_MANY_REDIRECTS:
     case CURLE_URL_MALFORMAT:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
         return MER_V_FAIL;
     default:
         return MER_V_RETRY; /* timeouts, resets, refused, partial bodies */
@@ -133,31 +147,229 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms)
     return (1.0 - tokens) * 1000.0 / b->rate;
 }
 
-void mer_aimd_init(mer_aimd *a, int max)
+/* ---- adaptive host limits (see policy.h) -------------------------------- */
+
+#define ADAPT_EPOCH_MS 4000.0   /* successes remembered for 1-2 epochs */
+#define ADAPT_RATE_FLOOR 0.2    /* requests/s: never stop asking altogether */
+#define ADAPT_RATE_TOP 10000.0  /* beyond this without a ceiling: no limit at all */
+#define ADAPT_MEASURE_MIN_MS 400.0
+#define ADAPT_MEASURE_MAX_MS 3000.0 /* an older anchor: measure over the last 3 s of sends */
+#define ADAPT_MEASURE_MIN_N 4
+#define ADAPT_MARGIN 0.95       /* just under the measured rate: the server's bucket refills */
+#define ADAPT_STEP_MS 500.0     /* at most one rate increase per step */
+#define ADAPT_PROBE 1.5         /* growth per step before a measurement */
+#define ADAPT_ADD 0.05          /* growth per step after one (at least ADAPT_ADD_MIN/s) */
+#define ADAPT_ADD_MIN 0.25
+#define ADAPT_QUIET_MS 4000.0   /* no refusal for this long: grow multiplicatively again */
+#define ADAPT_REGROW 1.2
+#define ADAPT_REPROBE_RUNS 32   /* rounds at the cap before trying a refused level again */
+#define ADAPT_REPROBE_MS 10000.0
+#define ADAPT_WAVE_MS 5.0       /* requests sent this close together form one wave */
+
+void mer_adapt_init(mer_adapt *a, int cap_start, int cap_max, double rate_max)
 {
-    a->max = max >= 1 ? max : 1;
-    a->cap = a->max;
-    a->run = 0;
+    memset(a, 0, sizeof *a);
+    a->cap_max = cap_max >= 1 ? cap_max : 1;
+    a->cap = cap_start < 1 ? 1 : cap_start > a->cap_max ? a->cap_max : cap_start;
+    a->rate_max = rate_max > 0 ? rate_max : 0;
+    a->rate = a->rate_max;
+    a->anchor_ms = -1;
+    a->step_ms = -1e18;
+    a->first_send_ms = -1;
 }
 
-void mer_aimd_set_max(mer_aimd *a, int max)
+void mer_adapt_set_max(mer_adapt *a, int cap_max, double rate_max)
 {
-    a->max = max >= 1 ? max : 1;
-    if (a->cap > a->max)
-        a->cap = a->max;
-}
-
-void mer_aimd_throttled(mer_aimd *a)
-{
-    a->cap = a->cap / 2 >= 1 ? a->cap / 2 : 1;
-    a->run = 0;
-}
-
-void mer_aimd_success(mer_aimd *a)
-{
-    if (++a->run >= a->cap) {
-        a->run = 0;
-        if (a->cap < a->max)
-            a->cap++;
+    int old_cap_max = a->cap_max;
+    a->cap_max = cap_max >= 1 ? cap_max : 1;
+    /* A cap at its old ceiling follows the new one (the user asked for it). */
+    if (a->cap > a->cap_max || a->cap == old_cap_max)
+        a->cap = a->cap_max;
+    double old_rate_max = a->rate_max;
+    a->rate_max = rate_max > 0 ? rate_max : 0;
+    if (a->rate == old_rate_max || (a->rate_max > 0 && (a->rate <= 0 || a->rate > a->rate_max))) {
+        a->rate = a->rate_max;
+        a->measured = false;
     }
+}
+
+void mer_adapt_sent(mer_adapt *a, double now_ms)
+{
+    a->sends[a->n_sends++ % MER_ADAPT_SENDS] = now_ms;
+    if (a->first_send_ms < 0)
+        a->first_send_ms = now_ms;
+    a->sent_since++;
+}
+
+double mer_adapt_send_rate(const mer_adapt *a, double now_ms)
+{
+    if (a->first_send_ms < 0)
+        return 0;
+    unsigned n = a->n_sends < MER_ADAPT_SENDS ? a->n_sends : MER_ADAPT_SENDS, k = 0;
+    double oldest = now_ms;
+    for (unsigned i = 1; i <= n; i++) {
+        double t = a->sends[(a->n_sends - i) % MER_ADAPT_SENDS];
+        if (t < now_ms - 1000.0)
+            break;
+        k++;
+        oldest = t;
+    }
+    /* The window is the last second, or less if sending began later (at least
+     * 100 ms, so a first wave sent at once reads as a rate, not infinity); a
+     * full ring within the second measures its own span. */
+    double span = now_ms - a->first_send_ms;
+    if (span > 1000.0)
+        span = 1000.0;
+    if (k == MER_ADAPT_SENDS && now_ms - oldest < span)
+        span = now_ms - oldest;
+    if (span < 100.0)
+        span = 100.0;
+    return (double)k * 1000.0 / span;
+}
+
+/* Sends in the last window_ms (as far back as the ring goes); *span gets the
+ * time they cover. After a long quiet spell, what was sent (and not refused)
+ * lately is what the server took: a refusal now says it was just too much. */
+static int sends_within(const mer_adapt *a, double now_ms, double window_ms, double *span)
+{
+    unsigned n = a->n_sends < MER_ADAPT_SENDS ? a->n_sends : MER_ADAPT_SENDS;
+    int k = 0;
+    double oldest = now_ms;
+    for (unsigned i = 1; i <= n; i++) {
+        double t = a->sends[(a->n_sends - i) % MER_ADAPT_SENDS];
+        if (t < now_ms - window_ms)
+            break;
+        k++;
+        oldest = t;
+    }
+    *span = k == MER_ADAPT_SENDS ? now_ms - oldest : window_ms;
+    return k;
+}
+
+static void roll_epoch(mer_adapt *a, double now_ms)
+{
+    if (now_ms - a->epoch_ms < ADAPT_EPOCH_MS)
+        return;
+    a->ok_inflight[1] = now_ms - a->epoch_ms < 2 * ADAPT_EPOCH_MS ? a->ok_inflight[0] : 0;
+    a->ok_inflight[0] = 0;
+    a->epoch_ms = now_ms;
+}
+
+void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, int inflight_now,
+                       bool cap_full, bool rate_waited)
+{
+    roll_epoch(a, now_ms);
+    /* What this success proves the server takes: requests sent together (a
+     * first wave) reach it in any order, and those it refused come back at
+     * once, so the number still in flight as it completes bounds the level. */
+    int level = inflight_now < inflight_at_send ? inflight_now : inflight_at_send;
+    if (level > a->ok_inflight[0])
+        a->ok_inflight[0] = level;
+    /* A success sent before the last decrease answers for the old limits. */
+    bool fresh = a->anchor_ms < 0 || sent_ms >= a->anchor_ms;
+    if (fresh && a->cap_bad > 0 && level >= a->cap_bad)
+        a->cap_bad = 0; /* that level works now */
+    /* A level refused before costs a refusal (and maybe a Retry-After pause)
+     * to try again: only after a long run and some seconds. */
+    bool reprobe = a->cap_bad > 0 && a->cap + 1 >= a->cap_bad;
+    /* Until the server first refuses, +1 per success (a doubling per round,
+     * as TCP's slow start); then +1 per round. */
+    int run = reprobe ? ADAPT_REPROBE_RUNS * a->cap : a->decreases ? a->cap : 1;
+    if (fresh && cap_full && a->cap < a->cap_max && ++a->cap_run >= run &&
+        (!reprobe || now_ms - a->cap_bad_ms >= ADAPT_REPROBE_MS)) {
+        a->cap++;
+        a->cap_run = 0;
+    }
+    if (a->rate <= 0 || !rate_waited || now_ms - a->step_ms < ADAPT_STEP_MS ||
+        (a->anchor_ms >= 0 && now_ms - a->anchor_ms < ADAPT_STEP_MS))
+        return;
+    if (!a->measured)
+        a->rate *= ADAPT_PROBE;
+    else if (now_ms - a->anchor_ms >= ADAPT_QUIET_MS)
+        a->rate *= ADAPT_REGROW;
+    else
+        a->rate += fmax(ADAPT_ADD_MIN, a->rate * ADAPT_ADD);
+    if (a->rate_max > 0 && a->rate > a->rate_max)
+        a->rate = a->rate_max;
+    else if (a->rate_max <= 0 && a->rate > ADAPT_RATE_TOP)
+        a->rate = 0;
+    a->step_ms = now_ms;
+}
+
+mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send,
+                                   int inflight_now)
+{
+    if (a->anchor_ms >= 0 && sent_ms < a->anchor_ms) {
+        /* Sent under the old limits. But refusals that come back together
+         * with the one that just lowered the cap count what the server took
+         * at once (a first wave meets the server in any order): the cap is at
+         * most what is still in flight. */
+        if ((a->last_change & MER_ADAPT_CAP) && fabs(sent_ms - a->wave_ms) <= ADAPT_WAVE_MS && inflight_now >= 1 &&
+            inflight_now < a->cap) {
+            a->cap = inflight_now;
+            a->cap_bad = inflight_now + 1;
+        }
+        return MER_ADAPT_NONE;
+    }
+    roll_epoch(a, now_ms);
+    int ok_max = a->ok_inflight[0] > a->ok_inflight[1] ? a->ok_inflight[0] : a->ok_inflight[1];
+    /* The load the server refused: requests sent together meet it in any
+     * order, so the first of a wave may be the one refused; what is still in
+     * flight as it comes back counts too. */
+    int k = inflight_at_send > inflight_now + 1 ? inflight_at_send : inflight_now + 1;
+    mer_adapt_change ch;
+    if (k > 1 && ok_max > 0 && k > ok_max && k >= a->cap)
+        ch = MER_ADAPT_CAP;  /* refusals track the number in flight (and it was full) */
+    else if (k > 1 && ok_max == 0)
+        ch = MER_ADAPT_BOTH; /* nothing to compare with yet */
+    else
+        ch = MER_ADAPT_RATE;
+    if (ch & MER_ADAPT_CAP) {
+        int c = k - 1 < inflight_now ? k - 1 : inflight_now;
+        if (c < 1)
+            c = 1;
+        if (c < a->cap)
+            a->cap = c;
+        a->cap_run = 0;
+        a->cap_bad = k;
+        a->cap_bad_ms = now_ms;
+    }
+    if (ch & MER_ADAPT_RATE) {
+        double since = now_ms - a->anchor_ms;
+        int accepted = a->sent_since - 1; /* all but this one */
+        if (a->anchor_ms >= 0 && since > ADAPT_MEASURE_MAX_MS)
+            accepted = sends_within(a, now_ms, ADAPT_MEASURE_MAX_MS, &since) - 1;
+        bool valid = a->anchor_ms >= 0 && since >= ADAPT_MEASURE_MIN_MS && accepted >= ADAPT_MEASURE_MIN_N;
+        double r;
+        if (valid) {
+            r = ADAPT_MARGIN * accepted * 1000.0 / since;
+        } else {
+            double sent = mer_adapt_send_rate(a, now_ms);
+            if (a->rate > 0 && sent > a->rate)
+                sent = a->rate;
+            r = 0.5 * sent;
+        }
+        if (a->rate > 0 && r > a->rate)
+            r = a->rate;
+        if (r < ADAPT_RATE_FLOOR)
+            r = ADAPT_RATE_FLOOR;
+        if (a->rate_max > 0 && r > a->rate_max)
+            r = a->rate_max;
+        a->rate = r;
+        a->measured = valid;
+    }
+    a->anchor_ms = now_ms;
+    a->wave_ms = sent_ms;
+    a->sent_since = 0;
+    a->decreases++;
+    a->last_change = ch;
+    return ch;
+}
+
+int mer_adapt_burst(const mer_adapt *a, int configured_burst)
+{
+    if (a->rate > 0 && a->rate == a->rate_max && configured_burst > 0)
+        return configured_burst;
+    int b = (int)(a->rate / 10.0);
+    return b >= 1 ? b : 1;
 }

@@ -1,6 +1,6 @@
 /* The loader's HTTP policy as pure functions (any thread, no I/O), so each
  * rule can be unit-tested: response classification, full-jitter backoff,
- * Retry-After parsing, the token bucket and AIMD adaptive concurrency. */
+ * Retry-After parsing, the token bucket and adaptive host limits. */
 #ifndef MER_NET_POLICY_H
 #define MER_NET_POLICY_H
 
@@ -26,6 +26,11 @@ typedef enum mer_http_verdict {
 /* curl_code: a CURLcode (0 = the transfer completed and status is meaningful). */
 mer_http_verdict mer_http_classify(int curl_code, long status);
 
+/* True for a CURLcode that says the server's certificate was not accepted
+ * (untrusted issuer, wrong host name, unreadable CA file): retrying cannot
+ * help, and every other tile from that host would fail the same way. */
+bool mer_curl_cert_error(int curl_code);
+
 /* Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^(attempt-1))].
  * attempt >= 1 counts failed tries so far; u01 is a uniform sample in [0,1). */
 double mer_backoff_ms(int attempt, double base_ms, double cap_ms, double u01);
@@ -49,15 +54,87 @@ bool mer_bucket_take(mer_bucket *b, double now_ms);
 /* Milliseconds until a token is available (0 if one is now). */
 double mer_bucket_wait_ms(const mer_bucket *b, double now_ms);
 
-/* AIMD concurrency: on a 429/503 the cap halves (at least 1); after `cap`
- * successes in a row it grows by one, never above max. */
-typedef struct mer_aimd {
-    int cap, max, run;
-} mer_aimd;
+/* Adaptive host limits: the loader discovers how many requests a server
+ * takes at once (the cap) and how many per second (the rate), within
+ * ceilings (a preset's or the user's values) it never exceeds.
+ *
+ * Why it works against a token-bucket limiter without Retry-After: a refusal
+ * means the server's budget was empty at that moment (the "anchor"). From
+ * the next refusal back to the anchor, the server accepted exactly what it
+ * refilled, so requests sent and not refused since the anchor, divided by the
+ * time since, measure its rate -- whatever its burst. The rate is then set
+ * just under that figure, and the server's burst is never relied on again.
+ * Before any such measurement (the first refusal), the rate is halved from
+ * what was actually sent and grows multiplicatively (a probe) until the next
+ * refusal gives a measurement; after one it grows additively (and
+ * multiplicatively again once a long run without refusals says the server
+ * changed its mind).
+ *
+ * Refusals that track the number in flight (the cap was full when the
+ * refused request was sent, with more in flight than any recent success
+ * proved the server takes) lower the cap to what got through instead (what
+ * is still in flight as the refusals of one round come back). With no recent success to compare with,
+ * both are lowered. Only refusals of requests sent after the last decrease
+ * count: earlier ones answer for the old limits (one decrease per round trip).
+ *
+ * The cap grows by one after `cap` successes sent while the cap was full (up
+ * to a level that was refused: only after many more, and seconds later); the
+ * rate grows only while the loader was waiting on it. Times in ms on any
+ * monotonic clock. Pure: no clock, no I/O. */
+#define MER_ADAPT_SENDS 256
 
-void mer_aimd_init(mer_aimd *a, int max);
-void mer_aimd_set_max(mer_aimd *a, int max);
-void mer_aimd_throttled(mer_aimd *a);
-void mer_aimd_success(mer_aimd *a);
+typedef struct mer_adapt {
+    int cap, cap_max;      /* current cap, its ceiling (>= 1) */
+    double rate, rate_max; /* requests/s: 0 = unlimited; rate_max 0 = no ceiling */
+    bool measured;         /* rate comes from a measurement (additive growth) */
+    double anchor_ms;      /* the last refusal reacted to (< 0: none yet) */
+    double step_ms;        /* the last rate increase */
+    int sent_since;        /* requests sent after the anchor */
+    int cap_run;           /* successes sent with the cap full since the last cap change */
+    int cap_bad;           /* the number in flight last refused (0: none); probed again rarely */
+    double cap_bad_ms;
+    int ok_inflight[2];    /* most in flight at send among successes: this epoch, the last */
+    double epoch_ms;       /* start of this epoch (epochs of MER_ADAPT_EPOCH_MS) */
+    double sends[MER_ADAPT_SENDS]; /* ring of recent send times */
+    unsigned n_sends;
+    double first_send_ms;  /* < 0: nothing sent yet */
+    uint64_t decreases;    /* refusals that lowered a limit */
+    int last_change;       /* mer_adapt_change of the last decrease */
+    double wave_ms;        /* when the request whose refusal caused it was sent */
+} mer_adapt;
+
+/* What a refusal changed. */
+typedef enum mer_adapt_change {
+    MER_ADAPT_NONE = 0,  /* old news: sent before the last decrease */
+    MER_ADAPT_RATE = 1,
+    MER_ADAPT_CAP = 2,
+    MER_ADAPT_BOTH = 3,
+} mer_adapt_change;
+
+/* cap_start is clamped to 1..cap_max; the rate starts at rate_max (0: no
+ * rate limit until the server refuses something). */
+void mer_adapt_init(mer_adapt *a, int cap_start, int cap_max, double rate_max);
+/* New ceilings (live controls): current values are clamped to them; a rate
+ * ceiling given where none was starts the rate there. */
+void mer_adapt_set_max(mer_adapt *a, int cap_max, double rate_max);
+/* A request left at now_ms. */
+void mer_adapt_sent(mer_adapt *a, double now_ms);
+/* A request sent at sent_ms with inflight_at_send requests in flight (itself
+ * included) got a non-refused answer with inflight_now in flight (itself
+ * included). cap_full: the cap was reached when it was sent; rate_waited:
+ * the loader has lately been waiting for the rate. */
+void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, int inflight_now,
+                       bool cap_full, bool rate_waited);
+/* A 429 or 503 for a request sent at sent_ms with inflight_at_send in flight;
+ * inflight_now: requests still in flight besides this one. */
+mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send,
+                                   int inflight_now);
+/* The token bucket size for the current rate: the configured burst while the
+ * rate sits at its ceiling, else a tenth of a second's worth (at least 1), so
+ * a discovered rate is never spent in a lump on a server whose own bucket may
+ * be small. */
+int mer_adapt_burst(const mer_adapt *a, int configured_burst);
+/* Requests per second actually sent over the last second (for tests, stats). */
+double mer_adapt_send_rate(const mer_adapt *a, double now_ms);
 
 #endif

@@ -25,6 +25,8 @@ typedef struct mer_sched_entry {
     int requests;         /* requests started */
     double t_first_ms;    /* first request started, 0 = none yet */
     double t_start_ms;    /* current request started */
+    int inflight_at_send; /* requests in flight when it started (itself included) */
+    bool cap_full;        /* the host's cap was reached when it started */
     double t_ready_ms;    /* RETRY_WAIT: earliest next attempt */
     double t_done_ms;     /* DONE/FAILED: when it was delivered */
     int last_status;

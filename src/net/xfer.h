@@ -18,6 +18,7 @@ typedef struct mer_xfer_limits {
     size_t max_body_bytes;
     const char *user_agent;
     CURLSH *share; /* may be NULL */
+    const char *ca_file; /* CA bundle (CURLOPT_CAINFO), NULL = curl's default */
 } mer_xfer_limits;
 
 typedef struct mer_xfer {
@@ -30,6 +31,7 @@ typedef struct mer_xfer {
     struct curl_slist *req_headers;
     /* Response headers of the final response (reset on each status line). */
     mer_resp_headers hdr;
+    char error[CURL_ERROR_SIZE]; /* curl's detail for a failed transfer ("" if none) */
 } mer_xfer;
 
 /* NULL if curl cannot make a handle. etag/last_modified (may be NULL or "")

@@ -379,9 +379,12 @@ static enum MHD_Result handle_control(tsim_server *s, req *r, struct MHD_Connect
     }
     pthread_mutex_lock(&s->lock);
     if (apply) {
-        s->cfg = x.cfg;
-        if (s->tokens > x.cfg.burst)
+        /* A reconfigured bucket starts full, as nginx's limiter after a reload. */
+        if (x.cfg.rate != s->cfg.rate || x.cfg.burst != s->cfg.burst) {
             s->tokens = x.cfg.burst;
+            s->tokens_at_ms = now_ms(s);
+        }
+        s->cfg = x.cfg;
     }
     if (x.reset_stats) { /* requests still in flight stay counted as such */
         int in_flight = s->st.in_flight;

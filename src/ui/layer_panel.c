@@ -287,7 +287,14 @@ static void keys_help(pn_pen *p)
     text(p, "R  clear tile cache, reload", 0, KEY);
     p->y += p->line;
     if (p->ctx->demo_url) {
-        text(p, "server: 1 open  2 rate-limit  3 strict  4 flaky", 0, KEY);
+        char line[96] = "server:";
+        for (int k = 1; k <= 4; k++) {
+            const mer_demo_preset *d = mer_demo_preset_for_key(k);
+            size_t n = strlen(line);
+            if (d)
+                snprintf(line + n, sizeof line - n, "%s%d %s", k > 1 ? "  " : " ", k, d->name);
+        }
+        text(p, line, 0, KEY);
         p->y += p->line;
     }
     pn_state *s = p->s;

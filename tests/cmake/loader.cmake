@@ -17,3 +17,8 @@ mer_add_unit_test(loader_cache LABELS loader tsan TIMEOUT 300 SOURCES ${MER_TEST
 if(TARGET meridian-tilesim)
   add_dependencies(test_loader_cache meridian-tilesim)
 endif()
+# Adaptive limits against tilesim's limiters (issue 13).
+mer_add_unit_test(loader_limits LABELS loader tsan TIMEOUT 400 SOURCES ${MER_TEST_SUPPORT})
+if(TARGET meridian-tilesim)
+  add_dependencies(test_loader_limits meridian-tilesim)
+endif()

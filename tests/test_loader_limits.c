@@ -1,0 +1,194 @@
+/* Adaptive limits against meridian-tilesim's limiters, with the defaults an
+ * unknown server gets (start at 6 connections, no rate limit, ceiling 16):
+ * a token bucket that refuses at once without Retry-After, one with
+ * Retry-After plus a concurrency limit, load shedding with 503. Every tile
+ * arrives (pixels checked) and refusals stay a small share of the requests:
+ * counts, never times. Then convergence: when the server's rate changes live
+ * through /control, the discovered rate follows, up and down. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "test_loader_util.h"
+
+/* A loader with the limits of an unknown server (as core/source.c gives a
+ * URL template) and no disk cache. */
+static mer_loader *unknown_host_loader(const mer_test_server *s, const char *ext)
+{
+    mer_source src;
+    memset(&src, 0, sizeof src);
+    src.kind = MER_SOURCE_URL;
+    snprintf(src.id, sizeof src.id, "custom");
+    snprintf(src.url, sizeof src.url, "%s/{z}/{x}/{y}.%s", s->base_url, ext);
+    src.max_zoom = 19;
+    src.tile_px = 256;
+    src.max_concurrent = 16;
+    src.start_concurrent = 6;
+    mer_loader_config c;
+    mer_loader_config_defaults(&c, &src);
+    assert_true(c.adaptive); /* on by default */
+    c.decode_workers = 1;
+    mer_loader *l = mer_loader_create(&c, NULL, 0);
+    assert_non_null(l);
+    return l;
+}
+
+/* Loads a cols x rows grid; asserts every tile arrived with its own pixels. */
+static void load_all(mer_loader *l, int cols, int rows, mer_loader_stats *st)
+{
+    static mer_want_tile w[400];
+    size_t n = tl_grid(w, 12, 1000, 1500, cols, rows);
+    mer_loader_want(l, 1, w, n);
+    static collector col;
+    memset(&col, 0, sizeof col);
+    assert_int_equal(tl_collect(l, &col, n, 240), n);
+    for (size_t i = 0; i < col.n; i++) {
+        if (col.got[i].status != MER_TILE_OK || !col.got[i].pixels_match)
+            fprintf(stderr, "tile %d/%d/%d: status %d, %s\n", col.got[i].id.z, col.got[i].id.x,
+                    col.got[i].id.y, (int)col.got[i].status, col.got[i].reason);
+        assert_int_equal(col.got[i].status, MER_TILE_OK);
+        assert_true(col.got[i].pixels_match);
+    }
+    tl_final_stats(l, &col, st);
+    assert_int_equal(st->tiles_failed, 0);
+    printf("# %llu requests, %llu refused (%llu lowered a limit); cap %d, rate %.1f/s\n",
+           (unsigned long long)st->requests, (unsigned long long)st->throttled,
+           (unsigned long long)st->limit_decreases, st->cap, st->rate);
+}
+
+/* A token bucket of 20/s and burst 5 that answers a bare 429 at once (the
+ * common reverse-proxy limiter): the rate is found from what the server
+ * accepted between refusals, not by halving on each one. */
+static void test_bucket_without_retry_after(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    const char *args[] = {"--rate", "20", "--burst", "5", "--no-retry-after", "--latency", "50", NULL};
+    assert_true(mer_test_server_start(&s, args));
+    mer_loader *l = unknown_host_loader(&s, "png");
+    mer_loader_stats st;
+    load_all(l, 10, 8, &st);
+    assert_true(st.throttled >= 1);              /* the limit really was met */
+    assert_true(st.throttled * 10 <= st.requests); /* and mostly respected: at most 10 % */
+    assert_true(st.rate > 0 && st.rate <= 25);   /* a rate was found near the server's */
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
+/* 20/s burst 20 and at most 8 in flight, refusals with Retry-After: 1. */
+static void test_bucket_with_retry_after(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    const char *args[] = {"--rate", "20", "--burst", "20", "--max-concurrent", "8", "--latency", "50", NULL};
+    assert_true(mer_test_server_start(&s, args));
+    mer_loader *l = unknown_host_loader(&s, "png");
+    mer_loader_stats st;
+    load_all(l, 10, 8, &st);
+    assert_true(st.throttled * 10 <= st.requests);
+    assert_true(st.paused_total_ms > 0 || st.throttled == 0); /* Retry-After paused the host */
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
+/* Load shedding past 3 in flight (503 + Retry-After): the refusals track the
+ * number in flight, so the cap comes down to 3 and the rate is left alone. */
+static void test_overload_lowers_cap(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    const char *args[] = {"--overload", "3", "--latency", "100", NULL};
+    assert_true(mer_test_server_start(&s, args));
+    mer_loader *l = unknown_host_loader(&s, "png");
+    mer_loader_stats st;
+    load_all(l, 6, 5, &st);
+    assert_true(st.status_5xx >= 1);
+    assert_true(st.cap <= 3);
+    assert_true(st.throttled * 5 <= st.requests);
+    char json[2048];
+    assert_true(mer_test_server_get_stats(&s, json, sizeof json));
+    assert_true(mer_test_json_int(json, "max_in_flight") <= 16);
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
+/* Polls the stats until pred holds or a generous deadline passes (it only
+ * guards against hanging: nothing here depends on how fast it converges). */
+typedef bool (*stats_pred)(const mer_loader_stats *st, double arg);
+
+static bool wait_stats(mer_loader *l, collector *col, stats_pred pred, double arg, mer_loader_stats *st)
+{
+    double end = tl_now_ms() + 90000;
+    while (tl_now_ms() < end) {
+        tl_collect(l, col, SIZE_MAX, 0.05);
+        mer_loader_get_stats(l, st);
+        if (pred(st, arg))
+            return true;
+    }
+    return false;
+}
+
+static bool rate_between(const mer_loader_stats *st, double lo)
+{
+    return st->limit_decreases > 0 && st->rate >= lo && st->rate <= lo * 1.6;
+}
+
+static bool rate_above(const mer_loader_stats *st, double lo)
+{
+    return st->rate > lo;
+}
+
+static bool rate_below(const mer_loader_stats *st, double hi)
+{
+    return st->rate > 0 && st->rate < hi;
+}
+
+/* Convergence: tilesim answers 404s (cheap: no rendering) from a bare-429
+ * bucket. The discovered rate settles near 10/s; the server moves to 40/s
+ * and the rate follows up; it moves to 4/s and the rate follows down. */
+static void test_rate_follows_live_changes(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    const char *args[] = {"--rate", "10", "--burst", "3", "--no-retry-after", "--max-zoom", "0", NULL};
+    assert_true(mer_test_server_start(&s, args));
+    mer_loader *l = unknown_host_loader(&s, "png");
+    /* far more tiles than any phase needs: the loader always has work */
+    static mer_want_tile w[60 * 60];
+    size_t n = tl_grid(w, 12, 0, 0, 60, 60);
+    mer_loader_want(l, 1, w, n);
+    static collector col;
+    memset(&col, 0, sizeof col);
+    mer_loader_stats st;
+    assert_true(wait_stats(l, &col, rate_between, 6.0, &st));
+    printf("# server 10/s: discovered %.1f/s\n", st.rate);
+    assert_true(st.rate < 11);
+
+    assert_true(mer_test_server_control(&s, "rate=40&burst=3", NULL, 0));
+    assert_true(wait_stats(l, &col, rate_above, 25.0, &st));
+    printf("# server 40/s: discovered %.1f/s\n", st.rate);
+
+    assert_true(mer_test_server_control(&s, "rate=4&burst=3", NULL, 0));
+    uint64_t before = st.limit_decreases;
+    assert_true(wait_stats(l, &col, rate_below, 6.0, &st));
+    printf("# server 4/s: discovered %.1f/s\n", st.rate);
+    assert_true(st.limit_decreases > before);
+    assert_true(st.rate > 1.0);
+    assert_int_equal(st.tiles_failed, 0);
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bucket_without_retry_after),
+        cmocka_unit_test(test_bucket_with_retry_after),
+        cmocka_unit_test(test_overload_lowers_cap),
+        cmocka_unit_test(test_rate_follows_live_changes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
