@@ -95,8 +95,8 @@ static void test_extent_ignores_hostile_rows(void **state)
     assert_true(s > 40.9 && s < 41.0 && n > 66.5 && n < 66.52);
     /* Coverage and lookups at the hostile zooms are refused, not shifted. */
     uint8_t bits[8];
-    assert_int_equal(mer_cache_coverage(c, (mer_tile_range){100, 0, 0, 3, 0}, bits, sizeof bits), -1);
-    assert_int_equal(mer_cache_coverage(c, (mer_tile_range){-5, 0, 0, 3, 0}, bits, sizeof bits), -1);
+    assert_int_equal(mer_cache_coverage(c, (mer_tile_range){100, 0, 3, 0, 0}, bits, sizeof bits), -1);
+    assert_int_equal(mer_cache_coverage(c, (mer_tile_range){-5, 0, 3, 0, 0}, bits, sizeof bits), -1);
     mer_cache_entry ce;
     assert_int_equal(mer_cache_get(c, (mer_tile_id){100, 0, 0}, &ce), MER_CACHE_MISS);
     mer_cache_close(c);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/tile.h"
+#include "net/loader.h"
 #include "ui/camera.h"
 #include "ui/hud.h"
 #include "ui/script.h"
@@ -134,6 +135,15 @@ static void test_script_parses(void **state)
     assert_true(mer_script_at(s, 1)->a[2] == 300);
     assert_string_equal(mer_script_at(s, 3)->path, "a.PNG");
     mer_script_free(s);
+
+    s = mer_script_parse("t", "wait-tiles in_flight\nwait-tiles retry,paused 500\n", err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(mer_script_at(s, 0)->op, MER_SC_WAIT_TILES);
+    assert_int_equal(mer_script_at(s, 0)->states, 1u << MER_TS_IN_FLIGHT);
+    assert_true(mer_script_at(s, 0)->a[0] == 30000);
+    assert_int_equal(mer_script_at(s, 1)->states, (1u << MER_TS_RETRY_WAIT) | (1u << MER_TS_PAUSED));
+    assert_true(mer_script_at(s, 1)->a[0] == 500);
+    mer_script_free(s);
 }
 
 static void test_script_errors_name_line(void **state)
@@ -151,6 +161,10 @@ static void test_script_errors_name_line(void **state)
         {"key\n", "t:1: wrong number"},
         {"PAN 1 2\n", "t:1: unknown command 'PAN'"},
         {"drag 1 2 3 4 1e9\n", "t:1: MS"},
+        {"wait-tiles\n", "t:1: wrong number"},
+        {"wait-tiles flying\n", "t:1: unknown tile state 'flying'"},
+        {"wait-tiles in_flight,\n", "t:1: unknown tile state"},
+        {"wait-tiles in_flight 0\n", "t:1: TIMEOUT_MS"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[256] = "";

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/options.h"
 
@@ -14,6 +15,10 @@
  * so command-line options override it. Looks at argv only for --config and
  * --no-config. Bad lines are warned about (file:line) and skipped. */
 mer_opt_status mer_options_load_config(mer_options *o, int argc, char **argv, char *err, size_t errlen);
+/* The parser behind it, on an open stream (name is used in messages); the
+ * fuzz target feeds it memory through fmemopen. Adds [source.NAME] sections
+ * as user sources. */
+mer_opt_status mer_options_read_config(mer_options *o, FILE *f, const char *name, char *err, size_t errlen);
 
 /* meridian fetch: stitch a tile grid into one PNG (src/cli/fetch.c). */
 int mer_cmd_fetch(int argc, char **argv);

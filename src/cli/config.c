@@ -450,18 +450,23 @@ mer_opt_status mer_options_load_config(mer_options *o, int argc, char **argv, ch
             fprintf(stderr, "meridian: %s: %s (ignored)\n", path, strerror(errno));
         return MER_OPT_OK;
     }
+    mer_opt_status st = mer_options_read_config(o, f, path, err, errlen);
+    fclose(f);
+    return st;
+}
+
+mer_opt_status mer_options_read_config(mer_options *o, FILE *f, const char *name, char *err, size_t errlen)
+{
     cfg_ctx *c = calloc(1, sizeof *c);
     if (!c) {
-        fclose(f);
         snprintf(err, errlen, "out of memory");
         return MER_OPT_ERROR;
     }
-    *c = (cfg_ctx){.opts = o, .path = path, .file = f, .sec = SEC_TOP};
+    *c = (cfg_ctx){.opts = o, .path = name, .file = f, .sec = SEC_TOP};
     while (mer_source_at(c->n_builtin))
         c->n_builtin++;
     parse_file(c);
     check_across(c);
-    fclose(f);
     free(c);
     return MER_OPT_OK;
 }

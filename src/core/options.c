@@ -211,7 +211,11 @@ mer_opt_status mer_options_parse(mer_options *o, int argc, char **argv, char *er
         }
     }
     longs[N_OPTS] = (struct option){0, 0, 0, 0};
-    optind = 1;
+    /* 0, not 1: glibc (and musl) then reset getopt's hidden state as well.
+     * With 1, a parse that stopped inside a cluster of short options ("-zs")
+     * left a pointer into the previous argv, read by the next parse (found by
+     * tests/fuzz/fuzz_options.c as a use-after-free). */
+    optind = 0;
     opterr = 0;
     int c, idx;
     while ((c = getopt_long(argc, argv, shorts, longs, &idx)) != -1) {

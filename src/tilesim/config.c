@@ -237,7 +237,7 @@ tsim_cfg_status tsim_config_parse(tsim_config *c, int argc, char **argv, char *e
     }
     lo[N_OPTS] = (struct option){0, 0, 0, 0};
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0: glibc resets its hidden state too (see core/options.c) */
     int ch;
     while ((ch = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
         if (ch == '?' || ch == ':') {

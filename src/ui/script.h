@@ -32,6 +32,7 @@ typedef enum mer_script_op {
     MER_SC_SLEEP,
     MER_SC_SCREENSHOT,
     MER_SC_QUIT,
+    MER_SC_WAIT_TILES,
 } mer_script_op;
 
 typedef struct mer_script_cmd {
@@ -39,6 +40,7 @@ typedef struct mer_script_cmd {
     int line;
     double a[5];
     int keycode;     /* MER_SC_KEY: SDL_Keycode */
+    unsigned states; /* MER_SC_WAIT_TILES: bit (1u << mer_tile_state) per state waited for */
     char path[1024]; /* MER_SC_SCREENSHOT */
 } mer_script_cmd;
 

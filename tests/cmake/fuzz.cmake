@@ -1,0 +1,20 @@
+# libFuzzer targets (issue 12): each links the product's own libraries, so the
+# fuzzed code is the shipped code. Built only with -DMERIDIAN_FUZZ=ON and
+# CC=clang (see scripts/fuzz); `fuzz_all` builds them all.
+if(MERIDIAN_FUZZ)
+  add_custom_target(fuzz_all)
+  foreach(t headers template config options geo decode mbtiles script)
+    if(t STREQUAL "script")
+      if(NOT TARGET meridian_ui)
+        continue()
+      endif()
+      set(libs meridian_ui)
+    else()
+      set(libs meridian_core)
+    endif()
+    add_executable(fuzz_${t} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_${t}.c)
+    target_link_libraries(fuzz_${t} PRIVATE ${libs})
+    target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
+    add_dependencies(fuzz_all fuzz_${t})
+  endforeach()
+endif()
