@@ -124,15 +124,22 @@ static bool frame_needed(const mer_app *a)
            (a->basemap && mer_basemap_busy(a->basemap));
 }
 
-bool mer_app_idle(mer_app *a)
+const char *mer_app_busy_with(mer_app *a)
 {
     if (frame_needed(a) || a->in.dragging)
-        return false;
+        return "frames to draw";
     if (a->loader && !mer_loader_idle(a->loader))
-        return false;
+        return "the loader";
     if (a->basemap && !mer_basemap_complete(a->basemap))
-        return false;
-    return mer_mapview_complete(a->mv, &a->cam, a->scale, a->tc, mer_app_now());
+        return "the world map beneath";
+    if (!mer_mapview_complete(a->mv, &a->cam, a->scale, a->tc, mer_app_now()))
+        return "tiles missing from the texture cache";
+    return NULL;
+}
+
+bool mer_app_idle(mer_app *a)
+{
+    return mer_app_busy_with(a) == NULL;
 }
 
 /* ---- uploads ---- */
@@ -560,6 +567,8 @@ static bool setup(mer_app *a, char *err, size_t len)
         return false;
     a->tex_budget = texture_budget(a);
     size_t world = will_have_basemap(a) ? BASEMAP_BUDGET : 0;
+    if (world && world < a->tex_budget / 5) /* bigger windows need more world tiles */
+        world = a->tex_budget / 5;
     if (world > a->tex_budget / 4)
         world = a->tex_budget / 4;
     a->basemap_budget = world;

@@ -178,6 +178,28 @@ static bool range_complete(const mer_texcache *tc, mer_tile_range r, double now)
     return true;
 }
 
+/* Marks the loaded tiles of r used in this frame. */
+static void touch_range(mer_texcache *tc, mer_tile_range r, uint64_t frame)
+{
+    for (int64_t y = r.y0; y <= r.y1; y++)
+        for (int64_t x = r.x0; x <= r.x1; x++)
+            mer_texcache_get(tc, (mer_tile_id){r.z, mer_tile_wrap_x(x, r.z), (int32_t)y}, frame);
+}
+
+/* The view's margin and ancestor tiles count as used although they are not
+ * drawn: otherwise, with a small budget, the least recently used tiles are
+ * exactly these (loaded earlier, never drawn), evicted in favour of tiles
+ * drawn a moment ago during a zoom that the view no longer shows, asked for
+ * again, evicted again: the view would never complete. */
+static void touch_wanted(const mer_mapview *m, const mer_camera *c, double scale, mer_texcache *tc,
+                         uint64_t frame)
+{
+    view_sig s = make_sig(m, c, scale);
+    touch_range(tc, s.margin, frame);
+    for (int i = 0; i < s.n_anc; i++)
+        touch_range(tc, s.anc[i], frame);
+}
+
 bool mer_mapview_complete(const mer_mapview *m, const mer_camera *c, double scale,
                           const mer_texcache *tc, double now)
 {
@@ -345,6 +367,7 @@ void mer_mapview_draw(mer_mapview *m, mer_gfx *g, const mer_camera *c, double sc
     /* Every copy of the world on screen: at low zooms the world repeats. */
     mer_tile_range r = mer_tiles_for_view_repeat(c->u, c->v, c->zoom, (int)MER_CAMERA_BASE_PX, c->w, c->h, z, 0);
     double ws = mer_camera_world_px(c);
+    touch_wanted(m, c, scale, tc, frame);
     m->n_slots = 0;
     for (int64_t ty = r.y0; ty <= r.y1; ty++) {
         for (int64_t tx = r.x0; tx <= r.x1; tx++) {
