@@ -3,6 +3,7 @@
  * they are, neighbouring tiles agree along their edges (labels too), and
  * tiles come out of the loader rendered on its workers. */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -408,6 +409,60 @@ static void test_labels_cross_edges(void **state)
     free(img);
 }
 
+/* ---- threads ----------------------------------------------------------- */
+
+#define N_THREADS 4
+#define N_TILES 6
+
+typedef struct job {
+    int id;
+    uint8_t *out[N_TILES];
+    bool ok;
+} job;
+
+static mer_tile_id thread_tile(int t, int i)
+{
+    /* the same tiles in a different order in each thread */
+    static const mer_tile_id tiles[N_TILES] = {{2, 2, 1}, {4, 8, 5}, {5, 17, 11}, {6, 33, 22},
+                                               {3, 6, 3}, {7, 112, 50}};
+    return tiles[(i + t) % N_TILES];
+}
+
+static void *render_thread(void *arg)
+{
+    job *j = arg;
+    j->ok = true;
+    for (int i = 0; i < N_TILES; i++) {
+        j->out[i] = malloc(PX * PX * 4);
+        j->ok = j->ok && j->out[i] && mer_world_render(g_world, thread_tile(j->id, i), PX, j->out[i]);
+    }
+    return NULL;
+}
+
+/* One loaded map, several threads rendering at once: every tile comes out
+ * as it does alone (ThreadSanitizer watches the shared data in the tsan run). */
+static void test_concurrent_renders(void **state)
+{
+    pthread_t th[N_THREADS];
+    job jobs[N_THREADS];
+    for (int t = 0; t < N_THREADS; t++) {
+        jobs[t] = (job){.id = t};
+        assert_int_equal(pthread_create(&th[t], NULL, render_thread, &jobs[t]), 0);
+    }
+    for (int t = 0; t < N_THREADS; t++)
+        pthread_join(th[t], NULL);
+    uint8_t *alone = malloc(PX * PX * 4);
+    for (int t = 0; t < N_THREADS; t++) {
+        assert_true(jobs[t].ok);
+        for (int i = 0; i < N_TILES; i++) {
+            assert_true(mer_world_render(g_world, thread_tile(t, i), PX, alone));
+            assert_memory_equal(alone, jobs[t].out[i], PX * PX * 4);
+            free(jobs[t].out[i]);
+        }
+    }
+    free(alone);
+}
+
 /* ---- the world source through the loader ------------------------------ */
 
 static void test_loader_world_source(void **state)
@@ -483,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_render_arguments),
         cmocka_unit_test(test_neighbours_agree),
         cmocka_unit_test(test_labels_cross_edges),
+        cmocka_unit_test(test_concurrent_renders),
         cmocka_unit_test(test_loader_world_source),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -108,6 +108,12 @@ static bool start(mer_app *a, const mer_script_cmd *c)
         mer_zoom_anim_start(&a->zanim, &a->cam, c->a[0], c->a[1], c->a[2], c->a[3] / 1000.0);
         a->anim_t = mer_app_now();
         return false;
+    case MER_SC_ZOOM_PAN: /* both animations run together */
+        mer_app_stop_motion(a);
+        mer_zoom_anim_start(&a->zanim, &a->cam, c->a[0], c->a[1], c->a[2], c->a[5] / 1000.0);
+        mer_pan_anim_start(&a->panim, c->a[3], c->a[4], c->a[5] / 1000.0);
+        a->anim_t = mer_app_now();
+        return false;
     case MER_SC_GOTO:
         mer_app_stop_motion(a);
         mer_camera_set_lonlat(&a->cam, c->a[1], c->a[0], c->a[2]);
@@ -168,6 +174,7 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
     switch (c->op) {
     case MER_SC_PAN:
     case MER_SC_ZOOM_AT:
+    case MER_SC_ZOOM_PAN:
         return !a->panim.active && !a->zanim.active;
     case MER_SC_RESIZE: {
         int w, h;

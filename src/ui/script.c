@@ -33,6 +33,7 @@ static const op_def g_ops[] = {
     {"wait-idle", MER_SC_WAIT_IDLE, 0, 1, "wait-idle [TIMEOUT_MS]"},
     {"pan", MER_SC_PAN, 2, 3, "pan DX DY [MS]"},
     {"zoom-at", MER_SC_ZOOM_AT, 3, 4, "zoom-at X Y DZ [MS]"},
+    {"zoom-pan", MER_SC_ZOOM_PAN, 6, 6, "zoom-pan X Y DZ DX DY MS"},
     {"goto", MER_SC_GOTO, 3, 3, "goto LAT LON Z"},
     {"resize", MER_SC_RESIZE, 2, 2, "resize W H"},
     {"key", MER_SC_KEY, 1, 1, "key NAME"},
@@ -69,13 +70,15 @@ static bool check_numbers(mer_script_cmd *c, char **args, int n, char *why, size
 {
     static const struct {
         mer_script_op op;
-        double lo[5], hi[5];
-        const char *what[5];
+        double lo[6], hi[6];
+        const char *what[6];
     } lim[] = {
         {MER_SC_WAIT_IDLE, {1}, {MAX_MS}, {"TIMEOUT_MS"}},
         {MER_SC_WAIT_TILES, {1}, {MAX_MS}, {"TIMEOUT_MS"}},
         {MER_SC_PAN, {-1e6, -1e6, 0}, {1e6, 1e6, MAX_MS}, {"DX", "DY", "MS"}},
         {MER_SC_ZOOM_AT, {-1e5, -1e5, -30, 0}, {1e5, 1e5, 30, MAX_MS}, {"X", "Y", "DZ", "MS"}},
+        {MER_SC_ZOOM_PAN, {-1e5, -1e5, -30, -1e6, -1e6, 1}, {1e5, 1e5, 30, 1e6, 1e6, MAX_MS},
+         {"X", "Y", "DZ", "DX", "DY", "MS"}},
         {MER_SC_GOTO, {-90, -180, 0}, {90, 180, 30}, {"LAT", "LON", "Z"}},
         {MER_SC_RESIZE, {64, 64}, {16384, 16384}, {"W", "H"}},
         {MER_SC_DRAG, {-1e5, -1e5, -1e6, -1e6, 0}, {1e5, 1e5, 1e6, 1e6, MAX_MS}, {"X", "Y", "DX", "DY", "MS"}},
