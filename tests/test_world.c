@@ -2,6 +2,7 @@
  * the loader: the data file is checked before use, land and sea are where
  * they are, neighbouring tiles agree along their edges (labels too), and
  * tiles come out of the loader rendered on its workers. */
+#define _XOPEN_SOURCE 700 /* nftw, for support/tmpdir.h */
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,7 +21,10 @@
 #include "core/tile.h"
 #include "decode/world.h"
 #include "decode/world_impl.h"
+#include "decode/decode.h"
 #include "net/loader.h"
+#include "support/run.h"
+#include "support/tmpdir.h"
 
 #define ASSET MERIDIAN_SOURCE_DIR "/assets/world.bin"
 #define PX 256
@@ -527,6 +531,46 @@ static void test_loader_world_source(void **state)
     assert_non_null(strstr(err, "world map"));
 }
 
+/* `meridian fetch --source world`: the whole world at zoom 1 as one PNG,
+ * rendered by the loader's workers, with land and sea where they are. */
+static void test_fetch_world(void **state)
+{
+    char dir[256], out[320], log[320];
+    assert_true(mer_test_mkdtemp(dir, sizeof dir, "world"));
+    snprintf(out, sizeof out, "%s/w.png", dir);
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    const char *args[] = {"fetch", "--source", "world", "--zoom", "1", "--x", "0:1", "--y", "0:1",
+                          "--out", out, "--quiet", NULL};
+    int rc = mer_test_run_meridian(args, log, NULL);
+    if (rc != 0)
+        fail_msg("meridian fetch --source world exited %d (log in %s)", rc, log);
+    FILE *f = fopen(out, "rb");
+    assert_non_null(f);
+    static uint8_t png[4 << 20];
+    size_t len = fread(png, 1, sizeof png, f);
+    fclose(f);
+    uint8_t *rgba = NULL;
+    int w = 0, h = 0;
+    char why[128];
+    assert_true(mer_decode_image(png, len, 512, &rgba, &w, &h, why, sizeof why));
+    uint8_t sea[3], land[3];
+    mer_world_colors(sea, land);
+    for (size_t i = 0; i < sizeof LANDS / sizeof LANDS[0]; i++) {
+        double px, py;
+        mer_lonlat_to_pixel(LANDS[i].lon, LANDS[i].lat, 1, 256, &px, &py);
+        if (!near(&rgba[((int)py * 512 + (int)px) * 4], land, 24))
+            fail_msg("fetched z1: %s is not land", LANDS[i].name);
+    }
+    for (size_t i = 0; i < sizeof SEAS / sizeof SEAS[0]; i++) {
+        double px, py;
+        mer_lonlat_to_pixel(SEAS[i].lon, SEAS[i].lat, 1, 256, &px, &py);
+        if (!near(&rgba[((int)py * 512 + (int)px) * 4], sea, 24))
+            fail_msg("fetched z1: %s is not sea", SEAS[i].name);
+    }
+    free(rgba);
+    mer_test_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_labels_cross_edges),
         cmocka_unit_test(test_concurrent_renders),
         cmocka_unit_test(test_loader_world_source),
+        cmocka_unit_test(test_fetch_world),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
