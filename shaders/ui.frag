@@ -1,7 +1,9 @@
 #version 330 core
-// Modes: 1 "loading" placeholder, 2 "failed" pattern, 3 solid colour,
-// 4 text (texture alpha tinted by u_color), 5 "not cached".
+// Modes: 1 "loading" placeholder, 2 "failed" mark, 3 solid colour,
+// 4 text (texture alpha tinted by u_color), 5 "not cached" mark.
 // Patterns are in screen space so they read as "no data here" while the map moves.
+// The two marks are drawn over the world map (or a stand-in): thin opaque
+// lines, the rest discarded, so the map stays readable beneath.
 in vec2 v_uv;
 
 uniform sampler2D u_tex;
@@ -18,17 +20,19 @@ void main()
         bool odd = mod(floor(p.x / 16.0) + floor(p.y / 16.0), 2.0) >= 1.0;
         o_color = vec4(odd ? vec3(0.851, 0.843, 0.820) : vec3(0.800, 0.792, 0.769), 1.0);
     } else if (u_mode == 2) {
-        // Red diagonal stripes on pale pink: a tile that could not be loaded.
-        bool stripe = mod(p.x + p.y, 24.0) < 6.0;
-        o_color = vec4(stripe ? vec3(0.800, 0.200, 0.200) : vec3(0.980, 0.890, 0.890), 1.0);
+        // Thin red diagonal lines: a tile that could not be loaded.
+        if (mod(p.x + p.y, 32.0) >= 2.0)
+            discard;
+        o_color = vec4(0.800, 0.200, 0.200, 1.0);
     } else if (u_mode == 3) {
         o_color = u_color;
     } else if (u_mode == 4) {
         vec4 t = texture(u_tex, v_uv);
         o_color = vec4(t.rgb * u_color.rgb, t.a * u_color.a);
     } else {
-        // Not in the offline cache: grey cross-hatch.
-        bool line = mod(p.x + p.y, 16.0) < 2.0 || mod(p.x - p.y, 16.0) < 2.0;
-        o_color = vec4(line ? vec3(0.55) : vec3(0.88), 1.0);
+        // Not in the offline cache: a thin grey cross-hatch.
+        if (mod(p.x + p.y, 24.0) >= 2.0 && mod(p.x - p.y, 24.0) >= 2.0)
+            discard;
+        o_color = vec4(vec3(0.55), 1.0);
     }
 }

@@ -255,6 +255,31 @@ static void test_geo_too_long(void **state)
     assert_null(strstr(err, "longer"));
 }
 
+/* A parse that stops inside a cluster of short options ("-vXc5": X is
+ * unknown) must not leave getopt pointing into that argv: the next parse
+ * (a test, a fuzzer, a future caller) would take "-c 5" from it, from freed
+ * memory once the caller has freed it (the fuzzer's find). */
+static void test_options_parse_twice(void **state)
+{
+    (void)state;
+    mer_options o;
+    char err[256];
+    char *first = strdup("-vXc5");
+    char *argv1[] = {"meridian", first, NULL};
+    mer_options_defaults(&o);
+    assert_int_equal(mer_options_parse(&o, 2, argv1, err, sizeof err), MER_OPT_ERROR);
+    char *second = strdup("--zoom=4");
+    char *argv2[] = {"meridian", second, NULL};
+    mer_options_defaults(&o);
+    assert_int_equal(mer_options_parse(&o, 2, argv2, err, sizeof err), MER_OPT_OK);
+    assert_true(o.have_zoom);
+    mer_options def;
+    mer_options_defaults(&def);
+    assert_int_equal(o.max_concurrent, def.max_concurrent); /* no "-c 5" from the first argv */
+    free(second);
+    free(first); /* kept until here: freed, ASan's bookkeeping would overwrite "c5" */
+}
+
 static void test_control_json(void **state)
 {
     (void)state;
@@ -277,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_hosts),
         cmocka_unit_test_setup_teardown(test_prefetch_and_fetch_guards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_guards, setup, teardown),
+        cmocka_unit_test(test_options_parse_twice), /* first: getopt's state is fresh */
         cmocka_unit_test(test_geo_too_long),
         cmocka_unit_test(test_control_json),
     };

@@ -182,6 +182,57 @@ static void test_rate_follows_live_changes(void **state)
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
 
+/* The summary note: a limit at its ceiling that held tiles back is named
+ * with the option that lifts it; a discovered limit (the server's) or a
+ * short wait is not. */
+static void test_limit_note(void **state)
+{
+    (void)state;
+    mer_loader_stats st;
+    memset(&st, 0, sizeof st);
+    char note[256];
+    st.rate_max = 10;
+    st.cap_max = 2;
+    st.ceiling_rate_ms = 900;
+    mer_loader_limit_note(&st, 1000, note, sizeof note);
+    assert_non_null(strstr(note, "10 requests/s"));
+    assert_non_null(strstr(note, "--rate"));
+    st.ceiling_rate_ms = 100;
+    st.ceiling_cap_ms = 500;
+    mer_loader_limit_note(&st, 1000, note, sizeof note);
+    assert_non_null(strstr(note, "2 requests in flight"));
+    assert_non_null(strstr(note, "--max-concurrent"));
+    st.ceiling_cap_ms = 150; /* under a fifth of the time */
+    st.limited_rate_ms = 900; /* a discovered rate: the server's, not ours to lift */
+    mer_loader_limit_note(&st, 1000, note, sizeof note);
+    assert_string_equal(note, "");
+
+    /* for real: a 5/s ceiling on an open server holds 20 tiles back */
+    mer_test_server s;
+    assert_true(mer_test_server_start(&s, NULL));
+    mer_loader_config c;
+    tl_config(&c, &s, 6);
+    c.rate = 5;
+    c.burst = 1;
+    mer_loader *l = mer_loader_create(&c, NULL, 0);
+    assert_non_null(l);
+    mer_want_tile w[20];
+    size_t n = tl_grid(w, 9, 100, 100, 5, 4);
+    double t0 = tl_now_ms();
+    mer_loader_want(l, 1, w, n);
+    static collector col;
+    memset(&col, 0, sizeof col);
+    assert_int_equal(tl_collect(l, &col, n, 120), n);
+    double wall = tl_now_ms() - t0;
+    tl_final_stats(l, &col, &st);
+    mer_loader_limit_note(&st, wall, note, sizeof note);
+    printf("# %s\n", note);
+    assert_non_null(strstr(note, "5 requests/s"));
+    assert_int_equal(st.throttled, 0);
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_bucket_with_retry_after),
         cmocka_unit_test(test_overload_lowers_cap),
         cmocka_unit_test(test_rate_follows_live_changes),
+        cmocka_unit_test(test_limit_note),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

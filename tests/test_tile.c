@@ -124,6 +124,13 @@ static void test_view_range(void **state)
     /* Never more than one world of columns. */
     r = mer_tiles_for_view(0.5, 0.5, 0, 256, 4000, 256, 0, 2);
     assert_int_equal(r.x1 - r.x0 + 1, 1);
+    /* For drawing, every copy on screen: 4000 px at zoom 0 shows 16 + margins. */
+    r = mer_tiles_for_view_repeat(0.5, 0.5, 0, 256, 4000, 256, 0, 0);
+    assert_int_equal(r.x0, -8);
+    assert_int_equal(r.x1, 8);
+    r = mer_tiles_for_view_repeat(0.625, 0.5, 2, 256, 1280, 720, 2, 0);
+    assert_int_equal(r.x0, 0);
+    assert_int_equal(r.x1, 5);
     /* Display zoom 3.5 with tiles of zoom 3: tiles appear 256*sqrt2 px wide. */
     r = mer_tiles_for_view(0.5, 0.5, 3.5, 256, 362, 362, 3, 0);
     assert_int_equal(r.x0, 3);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/tile.h"
+#include "net/loader.h"
 #include "ui/camera.h"
 #include "ui/hud.h"
 #include "ui/script.h"
@@ -134,6 +135,15 @@ static void test_script_parses(void **state)
     assert_true(mer_script_at(s, 1)->a[2] == 300);
     assert_string_equal(mer_script_at(s, 3)->path, "a.PNG");
     mer_script_free(s);
+
+    s = mer_script_parse("t", "wait-tiles in_flight\nwait-tiles retry,paused 500\n", err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(mer_script_at(s, 0)->op, MER_SC_WAIT_TILES);
+    assert_int_equal(mer_script_at(s, 0)->states, 1u << MER_TS_IN_FLIGHT);
+    assert_true(mer_script_at(s, 0)->a[0] == 30000);
+    assert_int_equal(mer_script_at(s, 1)->states, (1u << MER_TS_RETRY_WAIT) | (1u << MER_TS_PAUSED));
+    assert_true(mer_script_at(s, 1)->a[0] == 500);
+    mer_script_free(s);
 }
 
 static void test_script_errors_name_line(void **state)
@@ -145,12 +155,18 @@ static void test_script_errors_name_line(void **state)
         {"quit now\n", "t:1: wrong number"},
         {"\n\npan 1 nan\n", "t:3: DY"},
         {"goto 1 2 31\n", "t:1: Z"},
+        {"zoom-pan 1 2 3 4 5\n", "t:1: wrong number"},
+        {"zoom-pan 1 2 3 4 5 0\n", "t:1: MS"},
         {"resize 10 10\n", "t:1: W"},
         {"wait-idle 0\n", "t:1: TIMEOUT_MS"},
         {"screenshot x.png extra\n", "t:1: wrong number"},
         {"key\n", "t:1: wrong number"},
         {"PAN 1 2\n", "t:1: unknown command 'PAN'"},
         {"drag 1 2 3 4 1e9\n", "t:1: MS"},
+        {"wait-tiles\n", "t:1: wrong number"},
+        {"wait-tiles flying\n", "t:1: unknown tile state 'flying'"},
+        {"wait-tiles in_flight,\n", "t:1: unknown tile state"},
+        {"wait-tiles in_flight 0\n", "t:1: TIMEOUT_MS"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[256] = "";
@@ -159,6 +175,35 @@ static void test_script_errors_name_line(void **state)
         if (strncmp(err, cases[i].want, strlen(cases[i].want)) != 0)
             fail_msg("case %zu: got '%s', want prefix '%s'", i, err, cases[i].want);
     }
+}
+
+/* The world repeats east-west but not north-south: the lowest zoom keeps it
+ * at least as tall as the window, whatever the source's minimum. */
+static void test_lowest_zoom_fills_height(void **state)
+{
+    (void)state;
+    mer_camera c;
+    mer_camera_init(&c, 1280, 720, 0, 19);
+    assert_true(fabs(mer_camera_lowest_zoom(&c) - log2(720.0 / 256.0)) < 1e-12);
+    mer_camera_set_lonlat(&c, 0, 70, 0);
+    assert_true(fabs(c.zoom - log2(720.0 / 256.0)) < 1e-12);
+    /* No band above or below: the view's top edge is inside the world. */
+    double u, v;
+    mer_camera_screen_to_world(&c, 0, 0, &u, &v);
+    assert_true(v >= -1e-12);
+    mer_camera_zoom_at(&c, 10, 10, -3);
+    assert_true(fabs(c.zoom - log2(720.0 / 256.0)) < 1e-12);
+    /* A short window keeps the source's minimum. */
+    mer_camera_resize(&c, 1280, 200);
+    assert_true(mer_camera_lowest_zoom(&c) == 0);
+    mer_camera_init(&c, 640, 480, 3, 19);
+    assert_true(mer_camera_lowest_zoom(&c) == 3);
+    /* A zoom animation stops at the lowest zoom too. */
+    mer_camera_init(&c, 1280, 720, 0, 19);
+    mer_camera_set_lonlat(&c, 0, 0, 3);
+    mer_zoom_anim a = {0};
+    mer_zoom_anim_start(&a, &c, 640, 360, -5, 0.1);
+    assert_true(fabs(a.to - log2(720.0 / 256.0)) < 1e-12);
 }
 
 static void test_nice_scale(void **state)
@@ -174,6 +219,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zoom_at_keeps_anchor),
+        cmocka_unit_test(test_lowest_zoom_fills_height),
         cmocka_unit_test(test_pan_and_wrap),
         cmocka_unit_test(test_lat_clamp),
         cmocka_unit_test(test_fling_decays_and_stops),

@@ -175,11 +175,11 @@ typedef struct place {
     double lon, lat;
 } place;
 
-/* Well inland, so the sample is land at 1:110m too. */
+/* Well inland (land at 1:110m too), and away from the cities the map marks. */
 static const place LANDS[] = {
-    {"Paris", 2.35, 48.85},        {"Nairobi", 36.82, -1.29},   {"Beijing", 116.4, 39.9},
-    {"Kansas City", -94.6, 39.1},  {"Brasilia", -47.9, -15.8},  {"Canberra", 149.1, -35.3},
-    {"Moscow", 37.6, 55.75},       {"Greenland", -40.0, 74.0},  {"Antarctica", 30.0, -80.0},
+    {"central France", 2.5, 46.8},    {"Kenya", 38.5, 0.8},         {"Gansu, China", 103.0, 36.5},
+    {"Kansas", -98.5, 38.5},          {"Mato Grosso", -55.0, -12.5}, {"New South Wales", 146.0, -31.0},
+    {"Russia, Volga", 47.0, 57.5},    {"Greenland", -40.0, 74.0},   {"Antarctica", 30.0, -80.0},
 };
 static const place SEAS[] = {
     {"North Atlantic", -45.0, 45.0}, {"South Atlantic", -25.0, -45.0},
@@ -234,9 +234,41 @@ static void test_land_and_sea(void **state)
                 fail_msg("z%d: %s is not sea", z, SEAS[i].name);
     }
     /* Deep zooms use the finest data and stay land where land is. */
-    assert_true(area_is(8, 2.35, 48.85, land));
-    assert_true(area_is(12, 2.35, 48.85, land));
-    assert_true(area_is(16, 2.35, 48.85, land));
+    assert_true(area_is(8, 2.5, 46.8, land));
+    assert_true(area_is(12, 2.5, 46.8, land));
+    assert_true(area_is(16, 2.5, 46.8, land));
+}
+
+/* Lakes are water, and the big cities are named once there is room. */
+static void test_lakes_and_cities(void **state)
+{
+    uint8_t sea[3], land[3];
+    mer_world_colors(sea, land);
+    const place lakes[] = {{"Lake Victoria", 33.0, -1.0}, {"Lake Superior", -87.5, 47.7},
+                           {"Caspian Sea", 51.0, 42.0}, {"Lake Baikal", 108.0, 53.5}};
+    for (int z = 5; z <= 7; z++)
+        for (size_t i = 0; i < sizeof lakes / sizeof lakes[0]; i++)
+            if (!area_is(z, lakes[i].lon, lakes[i].lat, sea))
+                fail_msg("z%d: %s is not water", z, lakes[i].name);
+    const char *cities[] = {"Paris", "Tokyo", "Nairobi", "Buenos Aires"};
+    for (size_t c = 0; c < sizeof cities / sizeof cities[0]; c++) {
+        bool found = false;
+        for (size_t i = 0; i < g_world->nlabels; i++) {
+            const wlabel *l = &g_world->labels[i];
+            if (l->kind != WL_CITY || strcmp(l->name, cities[c]) != 0)
+                continue;
+            found = true;
+            /* not at the world's smallest scales, shown by zoom 7 */
+            assert_int_equal(g_world->placed[(size_t)2 * g_world->nlabels + i], 0);
+            bool shown = false;
+            for (int z = 4; z <= 7; z++)
+                shown = shown || g_world->placed[(size_t)z * g_world->nlabels + i] != 0;
+            if (!shown)
+                fail_msg("%s is never shown at zooms 4-7", cities[c]);
+        }
+        if (!found)
+            fail_msg("no city label %s", cities[c]);
+    }
 }
 
 static void test_render_arguments(void **state)
@@ -447,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_rejects_truncated),
         cmocka_unit_test(test_rejects_corrupt),
         cmocka_unit_test(test_land_and_sea),
+        cmocka_unit_test(test_lakes_and_cities),
         cmocka_unit_test(test_render_arguments),
         cmocka_unit_test(test_neighbours_agree),
         cmocka_unit_test(test_labels_cross_edges),

@@ -527,7 +527,7 @@ static bool write_stats(const fetch_job *j, mer_loader *l, double wall_ms, doubl
 }
 
 /* Prints the summary and the failures; the exit status. */
-static int report(const fetch_job *j, double wall_ms)
+static int report(const fetch_job *j, double wall_ms, const char *limit_note)
 {
     size_t ok = 0, empty = 0, failed = 0, missing = 0, no_data = 0;
     for (size_t i = 0; i < j->n; i++) {
@@ -555,9 +555,9 @@ static int report(const fetch_job *j, double wall_ms)
             fprintf(stderr, "  %d/%d/%d: no result\n", c->id.z, c->id.x, c->id.y);
     }
     /* With the PNG on stdout, the summary goes to stderr. */
-    fprintf(j->out.is_stdout ? stderr : stdout, "meridian fetch: %zu tiles (%dx%d at z%d) in %.2f s: %zu ok, %zu empty, %zu failed%s%s -> %s\n", j->n,
+    fprintf(j->out.is_stdout ? stderr : stdout, "meridian fetch: %zu tiles (%dx%d at z%d) in %.2f s: %zu ok, %zu empty, %zu failed%s%s -> %s%s%s\n", j->n,
            j->cols, j->rows, j->range.z, wall_ms / 1000.0, ok, empty, failed + missing, nd,
-           missing ? " (some never finished)" : "", j->a.out);
+           missing ? " (some never finished)" : "", j->a.out, limit_note[0] ? "; " : "", limit_note);
     return failed + missing ? 1 : 0;
 }
 
@@ -619,7 +619,11 @@ int mer_cmd_fetch(int argc, char **argv)
     double png_ms = mer_clock_ms() - t0 - wall;
     if (j.a.stats[0] && !write_stats(&j, l, wall, png_ms))
         goto out;
-    rc = report(&j, wall);
+    mer_loader_stats ls;
+    mer_loader_get_stats(l, &ls);
+    char note[256];
+    mer_loader_limit_note(&ls, wall, note, sizeof note);
+    rc = report(&j, wall, note);
 out:
     mer_loader_destroy(l);
     mer_png_stream_destroy(j.png);

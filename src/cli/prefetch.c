@@ -54,6 +54,7 @@ typedef struct pf_wake {
 
 typedef struct pf_counts {
     uint64_t stored, empty, failed, kept_stale, done;
+    char limit_note[256]; /* mer_loader_limit_note, "" if no client-side limit held tiles back */
 } pf_counts;
 
 static volatile sig_atomic_t g_interrupted;
@@ -411,6 +412,9 @@ static int download(const pf_args *a, const mer_tile_id *fetch, size_t n_fetch, 
     *secs = mer_clock_s() - t0;
     if (tty)
         mer_cli_progress(r.k.done, n_fetch, t0, true);
+    mer_loader_stats ls;
+    mer_loader_get_stats(r.l, &ls);
+    mer_loader_limit_note(&ls, *secs * 1000.0, r.k.limit_note, sizeof r.k.limit_note);
     mer_loader_destroy(r.l); /* flushes the cache: everything finished is stored */
     pthread_mutex_destroy(&w.lock);
     pthread_cond_destroy(&w.cond);
@@ -486,8 +490,9 @@ static int run_prefetch(pf_args *a)
     if (st != 0)
         return st;
     printf("prefetch: %" PRIu64 " tiles stored, %" PRIu64 " empty (404), %" PRIu64 " failed, %" PRIu64
-           " kept stale, in %.2f s (%.0f tiles/s)\n",
-           k.stored, k.empty, k.failed, k.kept_stale, secs, secs > 0 ? (double)k.done / secs : 0.0);
+           " kept stale, in %.2f s (%.0f tiles/s)%s%s\n",
+           k.stored, k.empty, k.failed, k.kept_stale, secs, secs > 0 ? (double)k.done / secs : 0.0,
+           k.limit_note[0] ? "; " : "", k.limit_note);
     if (g_interrupted) {
         printf("prefetch: interrupted after %" PRIu64 " of %zu tiles; run the same command again to resume\n",
                k.done, n_fetch);

@@ -26,7 +26,7 @@ static const mer_source g_presets[] = {
     /* Rendered on the decode workers from assets/world.bin (Natural Earth), at
      * 512 px on a HiDPI display (vectors: as crisp at any size). */
     {.kind = MER_SOURCE_WORLD, .id = "world", .url = "",
-     .attribution = "Natural Earth (public domain)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
+     .attribution = "Natural Earth; cities: simplemaps.com (CC BY 4.0)", .min_zoom = 0, .max_zoom = 19, .tile_px = 256,
      .max_concurrent = 6, .rate = 0.0, .burst = 0, .allow_bulk = true, .hidpi = true},
 };
 #define N_PRESETS (sizeof g_presets / sizeof g_presets[0])

@@ -126,8 +126,8 @@ void mer_tile_bounds(mer_tile_id t, double *west, double *south, double *east, d
     mer_tile_nw_corner(se, east, south);
 }
 
-mer_tile_range mer_tiles_for_view(double cu, double cv, double zoom, int tile_px,
-                                  double w, double h, int z, int margin)
+mer_tile_range mer_tiles_for_view_repeat(double cu, double cv, double zoom, int tile_px,
+                                         double w, double h, int z, int margin)
 {
     /* Size of one zoom-z tile on screen, in screen pixels. */
     double n = exp2(z);
@@ -140,9 +140,17 @@ mer_tile_range mer_tiles_for_view(double cu, double cv, double zoom, int tile_px
     r.x1 = (int64_t)floor(tx + half_w) + margin;
     r.y0 = clamp64((int64_t)floor(ty - half_h) - margin, 0, (int64_t)n - 1);
     r.y1 = clamp64((int64_t)floor(ty + half_h) + margin, 0, (int64_t)n - 1);
-    /* Never more than one copy of the world in x. */
-    if (r.x1 - r.x0 + 1 > (int64_t)n)
-        r.x1 = r.x0 + (int64_t)n - 1;
+    return r;
+}
+
+mer_tile_range mer_tiles_for_view(double cu, double cv, double zoom, int tile_px,
+                                  double w, double h, int z, int margin)
+{
+    mer_tile_range r = mer_tiles_for_view_repeat(cu, cv, zoom, tile_px, w, h, z, margin);
+    /* Never more than one copy of the world in x: each tile once. */
+    int64_t n = (int64_t)1 << z;
+    if (r.x1 - r.x0 + 1 > n)
+        r.x1 = r.x0 + n - 1;
     return r;
 }
 

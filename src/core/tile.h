@@ -57,9 +57,14 @@ void mer_tile_bounds(mer_tile_id t, double *west, double *south, double *east, d
 
 /* Tiles at zoom z covering a screen rectangle of w x h pixels centred on world
  * point (cu, cv), drawn at display zoom `zoom` with tile_px-pixel tiles, grown
- * by `margin` tiles on each side. x is not wrapped; y is clamped to the world. */
+ * by `margin` tiles on each side. x is not wrapped; y is clamped to the world;
+ * x spans at most one copy of the world, so each tile appears once. */
 mer_tile_range mer_tiles_for_view(double cu, double cv, double zoom, int tile_px,
                                   double w, double h, int z, int margin);
+/* The same without the one-copy limit: when the world is narrower than the
+ * window, x spans every copy on screen (for drawing; wrap each x). */
+mer_tile_range mer_tiles_for_view_repeat(double cu, double cv, double zoom, int tile_px,
+                                         double w, double h, int z, int margin);
 /* Tiles at zoom z covering a lon/lat box (west may exceed east across the antimeridian). */
 mer_tile_range mer_tiles_for_bbox(double west, double south, double east, double north, int z);
 uint64_t mer_tile_range_count(mer_tile_range r);

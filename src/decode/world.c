@@ -244,32 +244,70 @@ cairo_font_face_t *mer_world_font(const mer_world *w, int kind)
     return kind == WL_CITY ? w->font_city : kind == WL_OCEAN ? w->font_ocean : w->font_country;
 }
 
-/* Box of label l at zoom z in world pixels (256 px tiles), halo included. */
-static void label_box(const wlabel *l, int z, int bits, double *x0, double *y0, double *x1,
-                      double *y1)
+void mer_world_label_geom(const wlabel *l, int side, wgeom *g)
 {
-    double s = ldexp(256.0, z - bits);
-    double cx = l->x * s, cy = l->y * s;
-    double hw = l->tw / 2 + LABEL_HALO + 1, hh = l->th / 2 + LABEL_HALO + 1;
-    *x0 = cx - hw;
-    *x1 = cx + hw;
-    *y0 = cy - hh;
-    *y1 = cy + hh;
+    double tw = l->tw, th = l->th, dot = CITY_DOT + 1;
+    if (l->kind != WL_CITY) {
+        *g = (wgeom){-tw / 2, -th / 2, tw / 2, th / 2, -tw / 2, -th / 2};
+        return;
+    }
+    switch (side) {
+    case 1: g->tx = -CITY_GAP - tw, g->ty = -th / 2; break;
+    case 2: g->tx = -tw / 2, g->ty = -dot - th; break;
+    case 3: g->tx = -tw / 2, g->ty = dot; break;
+    default: g->tx = CITY_GAP, g->ty = -th / 2; break;
+    }
+    /* the box holds the dot and the text */
+    g->x0 = g->tx < -dot ? g->tx : -dot;
+    g->x1 = g->tx + tw > dot ? g->tx + tw : dot;
+    g->y0 = g->ty < -dot ? g->ty : -dot;
+    g->y1 = g->ty + th > dot ? g->ty + th : dot;
 }
 
-/* Does a country's name fit its feature at zoom z? */
+/* Box of label l on side `side` at zoom z in world pixels (256 px tiles),
+ * halo and a pixel of air included. */
+static void label_box(const wlabel *l, int side, int z, int bits, double b[4])
+{
+    double s = ldexp(256.0, z - bits), pad = LABEL_HALO + 1;
+    wgeom g;
+    mer_world_label_geom(l, side, &g);
+    b[0] = l->x * s + g.x0 - pad;
+    b[1] = l->y * s + g.y0 - pad;
+    b[2] = l->x * s + g.x1 + pad;
+    b[3] = l->y * s + g.y1 + pad;
+}
+
+/* May label l show at zoom z? Oceans at small scales, cities from their
+ * rank's zoom on, countries where their name fits inside them. */
 static bool label_fits(const wlabel *l, int z, int bits)
 {
     if (l->kind == WL_OCEAN)
         return z >= 1 && z <= 5;
+    if (l->kind == WL_CITY)
+        return z >= l->rank;
     double s = ldexp(256.0, z - bits);
     double bw = l->bw * s, bh = l->bh * s, r = l->r * s;
     return l->tw <= bw * 0.9 && l->th <= bh * 0.8 && r * 2.0 >= l->th * 1.2;
 }
 
-/* One global, deterministic placement per zoom: oceans, then by rank (area),
- * each label kept if it fits its feature and its box overlaps no box kept
- * before it (boxes compared across the antimeridian too). */
+/* Does box b overlap any of the n boxes kept, here or one world east or west? */
+static bool clashes(const double b[4], const double *boxes, size_t n, double world)
+{
+    for (size_t q = 0; q < n; q++) {
+        const double *o = &boxes[q * 4];
+        for (int wrap = -1; wrap <= 1; wrap++) {
+            double dx = wrap * world;
+            if (b[0] < o[2] + dx && o[0] + dx < b[2] && b[1] < o[3] && o[1] < b[3])
+                return true;
+        }
+    }
+    return false;
+}
+
+/* One global, deterministic placement per zoom: oceans, then the rest in
+ * file order (countries by area, capitals, cities by population), each label
+ * kept if it may show and its box overlaps no box kept before it (boxes
+ * compared across the antimeridian too). */
 static bool place_labels(mer_world *w)
 {
     size_t n = w->nlabels;
@@ -293,21 +331,18 @@ static bool place_labels(mer_world *w)
             const wlabel *l = &w->labels[order[j]];
             if (!label_fits(l, z, w->bits))
                 continue;
-            double b[4];
-            label_box(l, z, w->bits, &b[0], &b[1], &b[2], &b[3]);
-            bool clash = false;
-            for (size_t q = 0; q < kept && !clash; q++) {
-                const double *o = &boxes[q * 4];
-                for (int wrap = -1; wrap <= 1 && !clash; wrap++) {
-                    double dx = wrap * world;
-                    clash = b[0] < o[2] + dx && o[0] + dx < b[2] && b[1] < o[3] && o[1] < b[3];
-                }
+            /* A city tries each side of its dot in turn; the first free one wins. */
+            int sides = l->kind == WL_CITY ? CITY_SIDES : 1;
+            for (int side = 0; side < sides; side++) {
+                double b[4];
+                label_box(l, side, z, w->bits, b);
+                if (clashes(b, boxes, kept, world))
+                    continue;
+                memcpy(&boxes[kept * 4], b, sizeof b);
+                kept++;
+                w->placed[(size_t)z * n + order[j]] = (uint8_t)(1 + side);
+                break;
             }
-            if (clash)
-                continue;
-            memcpy(&boxes[kept * 4], b, sizeof b);
-            kept++;
-            w->placed[(size_t)z * n + order[j]] = 1;
         }
     }
     free(order);

@@ -25,6 +25,7 @@ static const rgb GRATICULE = C(60, 100, 140);
 static const rgb TEXT_COUNTRY = C(64, 58, 52);
 static const rgb TEXT_OCEAN = C(70, 110, 150);
 static const rgb TEXT_CITY = C(40, 40, 40);
+static const rgb RIVER = C(120, 165, 205);
 
 void mer_world_colors(uint8_t sea_rgb[3], uint8_t land_rgb[3])
 {
@@ -99,46 +100,53 @@ static size_t clip_edge(const double *in, size_t n, double *out, int axis, doubl
     return m;
 }
 
+/* Points closer than this (px, on both axes) to the last one drawn add
+ * nothing visible but cost Cairo's tessellator and stroker time: the 1:110m
+ * coast has 5,000 points, drawn in 256 px at zoom 0. */
+#define MIN_STEP_PX 0.5
+
+/* Adds a ring (n world points at a) to the path, thinned. Points on the
+ * piece's box edges stay: they are where the converter cut a ring into
+ * pieces, and neighbouring pieces must keep meeting there exactly. */
+static void path_ring(view *v, const double *a, size_t n, const wbox *b)
+{
+    double lx = 0, ly = 0;
+    for (size_t i = 0; i < n; i++) {
+        double wx = a[i * 2], wy = a[i * 2 + 1];
+        double x = (wx - v->ox) * v->s, y = (wy - v->oy) * v->s;
+        if (i == 0) {
+            cairo_move_to(v->cr, x, y);
+        } else {
+            bool cut = wx == b->x0 || wx == b->x1 || wy == b->y0 || wy == b->y1;
+            if (!cut && i + 1 < n && fabs(x - lx) < MIN_STEP_PX && fabs(y - ly) < MIN_STEP_PX)
+                continue;
+            cairo_line_to(v->cr, x, y);
+        }
+        lx = x;
+        ly = y;
+    }
+    cairo_close_path(v->cr);
+}
+
 /* Adds ring `it` to the current path, clipped to the view. */
 static void add_ring(view *v, const witem *it)
 {
     const int32_t *p = &v->w->pts[(size_t)it->off * 2];
-    if (box_inside(v, &it->b)) {
-        for (uint32_t i = 0; i < it->n; i++) {
-            double x = (p[i * 2] - v->ox) * v->s, y = (p[i * 2 + 1] - v->oy) * v->s;
-            if (i == 0)
-                cairo_move_to(v->cr, x, y);
-            else
-                cairo_line_to(v->cr, x, y);
-        }
-        cairo_close_path(v->cr);
-        return;
-    }
-    /* Each of the 4 steps at most doubles the count in theory; n + 8 is the
-     * practical bound for a rectangle, but stay safe. */
-    size_t need = (size_t)it->n * 2 + 16;
-    if (!grow(v, need))
+    /* Each of the 4 steps adds at most one point per edge it cuts. */
+    if (!grow(v, (size_t)it->n * 2 + 16))
         return;
     double *a = v->buf[0], *b = v->buf[1];
-    for (uint32_t i = 0; i < it->n; i++) {
-        a[i * 2] = p[i * 2];
-        a[i * 2 + 1] = p[i * 2 + 1];
-    }
+    for (uint32_t i = 0; i < it->n * 2; i++)
+        a[i] = p[i];
     size_t n = it->n;
-    n = clip_edge(a, n, b, 0, v->cx0, 1);
-    n = clip_edge(b, n, a, 0, v->cx1, -1);
-    n = clip_edge(a, n, b, 1, v->cy0, 1);
-    n = clip_edge(b, n, a, 1, v->cy1, -1);
-    if (n < 3)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        double x = (a[i * 2] - v->ox) * v->s, y = (a[i * 2 + 1] - v->oy) * v->s;
-        if (i == 0)
-            cairo_move_to(v->cr, x, y);
-        else
-            cairo_line_to(v->cr, x, y);
+    if (!box_inside(v, &it->b)) {
+        n = clip_edge(a, n, b, 0, v->cx0, 1);
+        n = clip_edge(b, n, a, 0, v->cx1, -1);
+        n = clip_edge(a, n, b, 1, v->cy0, 1);
+        n = clip_edge(b, n, a, 1, v->cy1, -1);
     }
-    cairo_close_path(v->cr);
+    if (n >= 3)
+        path_ring(v, a, n, &it->b);
 }
 
 /* Liang-Barsky: clips segment a-b to the view; false if nothing is left. */
@@ -174,11 +182,14 @@ static bool clip_segment(const view *v, double *ax, double *ay, double *bx, doub
     return true;
 }
 
+/* Adds polyline `it`, clipped to the view and thinned (its ends stay, so
+ * the chunks of one long line join). */
 static void add_line(view *v, const witem *it)
 {
     const int32_t *p = &v->w->pts[(size_t)it->off * 2];
     bool inside = box_inside(v, &it->b);
     bool pen = false; /* the path's current point is the previous vertex */
+    double lx = 0, ly = 0;
     for (uint32_t i = 1; i < it->n; i++) {
         double ax = p[i * 2 - 2], ay = p[i * 2 - 1], bx = p[i * 2], by = p[i * 2 + 1];
         double cx = bx, cy = by;
@@ -186,10 +197,19 @@ static void add_line(view *v, const witem *it)
             pen = false;
             continue;
         }
-        if (!pen || ax != p[i * 2 - 2] || ay != p[i * 2 - 1])
-            cairo_move_to(v->cr, (ax - v->ox) * v->s, (ay - v->oy) * v->s);
-        cairo_line_to(v->cr, (cx - v->ox) * v->s, (cy - v->oy) * v->s);
+        if (!pen || ax != p[i * 2 - 2] || ay != p[i * 2 - 1]) {
+            lx = (ax - v->ox) * v->s;
+            ly = (ay - v->oy) * v->s;
+            cairo_move_to(v->cr, lx, ly);
+        }
+        double x = (cx - v->ox) * v->s, y = (cy - v->oy) * v->s;
+        bool end = i + 1 == it->n || cx != bx || cy != by;
         pen = cx == bx && cy == by;
+        if (!end && fabs(x - lx) < MIN_STEP_PX && fabs(y - ly) < MIN_STEP_PX)
+            continue;
+        cairo_line_to(v->cr, x, y);
+        lx = x;
+        ly = y;
     }
 }
 
@@ -204,12 +224,28 @@ static void set_rgb(cairo_t *cr, rgb c, double a)
     cairo_set_source_rgba(cr, c.r, c.g, c.b, a);
 }
 
-static void draw_polygons(view *v, const wlayer *L)
+/* Lakes smaller than this on both axes are not drawn. */
+#define LAKE_MIN_PX 2.5
+
+static bool speck(const view *v, const wbox *b, double min_px)
+{
+    return min_px > 0 && (b->x1 - b->x0) * v->s < min_px && (b->y1 - b->y0) * v->s < min_px;
+}
+
+/* Fills the rings of L that touch the view, in one path (pieces of one ring
+ * meet without seams). Rings smaller than min_px on both axes are left out
+ * (lakes: a speck of water reads as noise, not as a lake). */
+static void draw_polygons(view *v, const wlayer *L, double min_px)
 {
     cairo_new_path(v->cr);
-    for (size_t i = 0; i < L->n; i++)
-        if (box_hits(v, &L->items[i].b))
-            add_ring(v, &L->items[i]);
+    for (size_t i = 0; i < L->n; i++) {
+        const wbox *b = &L->items[i].b;
+        if (!box_hits(v, b))
+            continue;
+        if (speck(v, b, min_px))
+            continue;
+        add_ring(v, &L->items[i]);
+    }
     cairo_fill(v->cr);
 }
 
@@ -260,11 +296,20 @@ static void draw_graticule(view *v)
     cairo_stroke(v->cr);
 }
 
-static void draw_label(view *v, const wlabel *l, double dx)
+static void draw_label(view *v, const wlabel *l, const wgeom *g, double dx)
 {
     double sz = mer_world_font_size(l->kind) * v->k;
-    double x = (l->x - v->ox) * v->s + dx - l->tw * v->k / 2;
-    double y = (l->y - v->oy) * v->s - l->th * v->k / 2 + l->ascent * v->k;
+    double ax = (l->x - v->ox) * v->s + dx, ay = (l->y - v->oy) * v->s;
+    double x = ax + g->tx * v->k, y = ay + (g->ty + l->ascent) * v->k;
+    if (l->kind == WL_CITY) {
+        cairo_new_path(v->cr);
+        cairo_arc(v->cr, ax, ay, CITY_DOT * v->k, 0, 2 * M_PI);
+        cairo_set_source_rgb(v->cr, 1, 1, 1);
+        cairo_set_line_width(v->cr, 1.5 * v->k);
+        cairo_stroke_preserve(v->cr);
+        set_rgb(v->cr, TEXT_CITY, 1);
+        cairo_fill(v->cr);
+    }
     cairo_set_font_face(v->cr, mer_world_font(v->w, l->kind));
     cairo_set_font_size(v->cr, sz);
     cairo_new_path(v->cr);
@@ -291,16 +336,18 @@ static void draw_labels(view *v)
         if (!placed[i])
             continue;
         const wlabel *l = &w->labels[i];
-        double hw = (l->tw / 2 + LABEL_HALO + 1) * v->k, hh = (l->th / 2 + LABEL_HALO + 1) * v->k;
+        wgeom g;
+        mer_world_label_geom(l, placed[i] - 1, &g);
+        double pad = (LABEL_HALO + 1) * v->k;
         double cx = (l->x - v->ox) * v->s, cy = (l->y - v->oy) * v->s;
-        if (cy + hh < 0 || cy - hh > v->height)
+        if (cy + g.y1 * v->k + pad < 0 || cy + g.y0 * v->k - pad > v->height)
             continue;
         /* The world repeats east-west: a label near the antimeridian shows on both sides. */
         for (int wrap = -1; wrap <= 1; wrap++) {
             double dx = wrap * world_px;
-            if (cx + dx + hw < 0 || cx + dx - hw > v->width)
+            if (cx + dx + g.x1 * v->k + pad < 0 || cx + dx + g.x0 * v->k - pad > v->width)
                 continue;
-            draw_label(v, l, dx);
+            draw_label(v, l, &g, dx);
         }
     }
 }
@@ -388,15 +435,16 @@ bool mer_world_render_window(const mer_world *w, int z, int tile_px, double x0, 
     int lod = pick_lod(z, tile_px);
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
     cairo_set_source_rgb(cr, LAND[0] / 255.0, LAND[1] / 255.0, LAND[2] / 255.0);
-    draw_polygons(&v, &w->layers[WK_LAND][lod]);
+    draw_polygons(&v, &w->layers[WK_LAND][lod], 0);
     if (w->layers[WK_LAKE][lod].n) {
         cairo_set_source_rgb(cr, SEA[0] / 255.0, SEA[1] / 255.0, SEA[2] / 255.0);
-        draw_polygons(&v, &w->layers[WK_LAKE][lod]);
+        draw_polygons(&v, &w->layers[WK_LAKE][lod], LAKE_MIN_PX * v.k);
     }
     draw_graticule(&v);
 
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    /* Lines are at most 1.3 px wide: round joins would cost the stroker time
+     * and show nothing. */
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_BEVEL);
     double lw = z < 3 ? 0.7 : z < 6 ? 0.9 : 1.2;
     set_rgb(cr, COAST, 1);
     cairo_set_line_width(cr, lw * v.k);
@@ -405,10 +453,16 @@ bool mer_world_render_window(const mer_world *w, int z, int tile_px, double x0, 
         /* Lake shores: the rings themselves, stroked. */
         cairo_new_path(cr);
         for (size_t i = 0; i < w->layers[WK_LAKE][lod].n; i++)
-            if (box_hits(&v, &w->layers[WK_LAKE][lod].items[i].b))
+            if (box_hits(&v, &w->layers[WK_LAKE][lod].items[i].b) &&
+                !speck(&v, &w->layers[WK_LAKE][lod].items[i].b, LAKE_MIN_PX * v.k))
                 add_ring(&v, &w->layers[WK_LAKE][lod].items[i]);
         cairo_set_line_width(cr, lw * 0.7 * v.k);
         cairo_stroke(cr);
+    }
+    if (z >= 4 && w->layers[WK_RIVER][lod].n) {
+        set_rgb(cr, RIVER, 1);
+        cairo_set_line_width(cr, (z < 6 ? 0.6 : z < 9 ? 0.9 : 1.2) * v.k);
+        draw_lines(&v, &w->layers[WK_RIVER][lod]);
     }
     set_rgb(cr, BORDER, 1);
     cairo_set_line_width(cr, (z < 3 ? 0.6 : z < 6 ? 0.9 : 1.3) * v.k);

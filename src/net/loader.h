@@ -209,6 +209,13 @@ bool mer_loader_cache_extent(const mer_loader_config *c, int *zoom, double *west
 /* Stops the threads, cancels transfers, flushes the cache. NULL is fine. */
 void mer_loader_destroy(mer_loader *l);
 
+/* When a client-side limit at its ceiling (a preset's or the user's, which
+ * adaptation never exceeds) held ready tiles back for at least a fifth of
+ * wall_ms, a note saying which and how to lift it, e.g. "held back 60 % of
+ * the time by the client-side limit of 10 requests/s: --rate raises it (0 =
+ * none) if the server allows"; else "". For fetch and prefetch summaries. */
+void mer_loader_limit_note(const mer_loader_stats *s, double wall_ms, char *buf, size_t len);
+
 /* Stats as a JSON object (no trailing newline) into buf; for --stats files. */
 size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len);
 

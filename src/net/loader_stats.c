@@ -180,3 +180,25 @@ size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len)
         return 0;
     return (size_t)n < len ? (size_t)n : (len ? len - 1 : 0);
 }
+
+void mer_loader_limit_note(const mer_loader_stats *s, double wall_ms, char *buf, size_t len)
+{
+    if (!len)
+        return;
+    buf[0] = '\0';
+    if (wall_ms <= 0)
+        return;
+    /* Time at a ceiling is the user's to lift; a discovered limit is the
+     * server's, and lifting ours would only bring 429s back. */
+    double rate = s->ceiling_rate_ms / wall_ms, cap = s->ceiling_cap_ms / wall_ms;
+    if (rate >= 0.2 && rate >= cap)
+        snprintf(buf, len,
+                 "held back %.0f %% of the time by the client-side limit of %g requests/s: "
+                 "--rate raises it (0 = none) if the server allows",
+                 100.0 * rate, s->rate_max);
+    else if (cap >= 0.2)
+        snprintf(buf, len,
+                 "held back %.0f %% of the time by the client-side limit of %d requests in flight: "
+                 "--max-concurrent raises it if the server allows",
+                 100.0 * cap, s->cap_max);
+}

@@ -32,6 +32,10 @@
 #define DEFAULT_ZOOM 2.0
 #define WARM_UP_PRESENTS 3
 #define FAST_FLING_PX_S 1500.0
+/* Textures of the world beneath (taken from the texture budget): a screen of
+ * world tiles and their parents at 1280x720. */
+#define BASEMAP_BUDGET ((size_t)12 * 1024 * 1024)
+#define MIB ((size_t)1024 * 1024)
 
 double mer_app_now(void)
 {
@@ -113,7 +117,8 @@ static bool animating(const mer_app *a)
 
 static bool frame_needed(const mer_app *a)
 {
-    return a->dirty || a->fading || animating(a) || a->pend_n > 0 || a->results_maybe;
+    return a->dirty || a->fading || animating(a) || a->pend_n > 0 || a->results_maybe ||
+           (a->basemap && mer_basemap_busy(a->basemap));
 }
 
 bool mer_app_idle(mer_app *a)
@@ -121,6 +126,8 @@ bool mer_app_idle(mer_app *a)
     if (frame_needed(a) || a->in.dragging)
         return false;
     if (a->loader && !mer_loader_idle(a->loader))
+        return false;
+    if (a->basemap && !mer_basemap_complete(a->basemap))
         return false;
     return mer_mapview_complete(a->mv, &a->cam, a->scale, a->tc, mer_app_now());
 }
@@ -174,6 +181,14 @@ static void do_uploads(mer_app *a, int *uploads, double *ms)
         a->pend_n--;
         n += image;
     }
+    /* World tiles share what is left of the budget. */
+    if (a->basemap) {
+        bool still_start = a->t_full_view == 0 && !animating(a) && !a->in.dragging;
+        int left = still_start ? 1000 : a->cfg->upload_budget - n;
+        double ms_left = (still_start ? 2.0 : 1.0) * a->cfg->upload_ms - (mer_app_now() - t0) * 1000.0;
+        if (left > 0 && ms_left > 0)
+            n += mer_basemap_upload(a->basemap, a->frame, mer_app_now(), left, ms_left);
+    }
     *uploads = n;
     *ms = (mer_app_now() - t0) * 1000.0;
 }
@@ -215,13 +230,28 @@ static void send_wants(mer_app *a, double now)
     }
 }
 
-static int loading_count(mer_app *a)
+#define OFFLINE_NOTICE "offline: showing the built-in world map; press C for cached areas"
+#define NET_DOWN_ERRORS 3
+
+/* A state line in plain words instead of a failure count: with --offline, or
+ * when requests keep failing without a single response (no network), say so
+ * once. A response clears it. */
+static const char *notice(mer_app *a, const mer_loader_stats *s)
 {
-    if (!a->loader)
-        return 0;
-    mer_loader_stats s;
-    mer_loader_get_stats(a->loader, &s);
-    return s.queued + s.in_flight + s.decoding + s.results_pending + (int)a->pend_n;
+    if (s->responses != a->net_responses)
+        a->net_errors_since = 0;
+    else if (s->transport_errors > a->net_errors)
+        a->net_errors_since += (int)(s->transport_errors - a->net_errors);
+    a->net_responses = s->responses;
+    a->net_errors = s->transport_errors;
+    if (!a->cfg->offline && a->net_errors_since < NET_DOWN_ERRORS)
+        return NULL;
+    return a->basemap ? OFFLINE_NOTICE : "offline: press C for cached areas";
+}
+
+static int loading_count(mer_app *a, const mer_loader_stats *s)
+{
+    return s->queued + s->in_flight + s->decoding + s->results_pending + (int)a->pend_n;
 }
 
 static void draw_hud(mer_app *a)
@@ -230,9 +260,14 @@ static void draw_hud(mer_app *a)
         return;
     double lon, lat, clon, clat;
     mer_camera_get_lonlat(&a->cam, &clon, &clat);
+    mer_loader_stats ls;
+    memset(&ls, 0, sizeof ls);
+    if (a->loader)
+        mer_loader_get_stats(a->loader, &ls);
+    a->notice = notice(a, &ls);
     mer_hud_info in = {.attribution = a->src.attribution, .zoom = a->cam.zoom, .centre_lat = clat,
-                       .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a),
-                       .failed = a->last_failed, .offline = a->cfg->offline};
+                       .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a, &ls),
+                       .failed = a->last_failed, .offline = a->cfg->offline, .notice = a->notice};
     /* The optional layers' keys, so nobody needs the README to find them. */
     char hint[160];
     mer_layers_hint(&a->layers, hint, sizeof hint);
@@ -292,7 +327,10 @@ static void render_frame(mer_app *a, double t0)
     send_wants(a, now);
     mer_gfx_begin(a->gfx, a->dw, a->dh);
     mer_draw_counts dc;
-    mer_mapview_draw(a->mv, a->gfx, &a->cam, a->scale, a->tc, a->frame, now, &dc);
+    mer_mapview_draw(a->mv, a->gfx, &a->cam, a->scale, a->tc, a->basemap, a->frame, now, &dc);
+    fs.overdraw = mer_gfx_map_overdraw(a->gfx);
+    if (a->basemap)
+        mer_basemap_end_frame(a->basemap, a->frame);
     a->fading = dc.fading;
     a->last_failed = dc.failed;
     if (draw_layers(a, now))
@@ -306,6 +344,7 @@ static void render_frame(mer_app *a, double t0)
         }
         a->run.shot_path[0] = '\0';
         a->run.shot_done = true;
+        fs.screenshot = true;
     }
     double t_swap = mer_app_now();
     fs.draw_ms = (t_swap - now) * 1000.0;
@@ -313,17 +352,19 @@ static void render_frame(mer_app *a, double t0)
     fs.swap_ms = (mer_app_now() - t_swap) * 1000.0;
     if (a->frame == 1)
         a->t_first_frame = t_swap + fs.swap_ms / 1000.0;
-    if (a->t_full_view == 0 && dc.exact > 0 && dc.standin + dc.placeholder + dc.failed == 0)
+    if (a->t_full_view == 0 && dc.exact > 0 && dc.standin + dc.world + dc.placeholder + dc.failed + dc.not_cached == 0)
         a->t_full_view = t_swap + fs.swap_ms / 1000.0;
     fs.frame_ms = (mer_app_now() - t0) * 1000.0;
     fs.exact = dc.exact;
     fs.standin = dc.standin;
+    fs.world = dc.world;
     fs.placeholder = dc.placeholder;
     fs.failed = dc.failed;
+    fs.not_cached = dc.not_cached;
     if (fs.frame_ms > 33.0)
         MER_LOGD(TAG, "slow frame %llu: %.1f ms (uploads %d in %.1f ms, draw %.1f, swap %.1f, %d tiles)",
                  (unsigned long long)a->frame, fs.frame_ms, fs.uploads, fs.upload_ms, fs.draw_ms, fs.swap_ms,
-                 dc.exact + dc.standin + dc.placeholder + dc.failed);
+                 dc.exact + dc.standin + dc.world + dc.placeholder + dc.failed + dc.not_cached);
     mer_stats_frame(a->stats, &fs);
     mer_runner_frame_done(a);
 }
@@ -450,6 +491,46 @@ static bool start_loader(mer_app *a, char *err, size_t len)
     return a->loader != NULL;
 }
 
+static bool will_have_basemap(const mer_app *a)
+{
+    mer_source w;
+    return strcmp(a->src.id, "world") != 0 && mer_source_lookup("world", &w);
+}
+
+/* The texture budget. With software GL (llvmpipe) textures live in the
+ * process's memory, and they are most of it (128 MB of a 255 MB peak after a
+ * long tour, with 60 MB of LLVM's code): by default, twice what the window
+ * can show at once (visible tiles at the worst fractional zoom, the margin,
+ * two parent levels), at least 64 MB, plus the world map's share. */
+static size_t texture_budget(const mer_app *a)
+{
+    if (a->cfg->gpu_cache_mb > 0)
+        return (size_t)a->cfg->gpu_cache_mb * MIB;
+    int dw = 0, dh = 0;
+    SDL_GL_GetDrawableSize(a->win, &dw, &dh);
+    double t = MER_CAMERA_BASE_PX / M_SQRT2; /* tiles shown at 0.71x at worst */
+    double cols = ceil(dw / t) + 3, rows = ceil(dh / t) + 3;
+    size_t tiles = (size_t)(cols * rows * 1.34); /* parents and grandparents */
+    size_t bytes = 2 * tiles * 256 * 256 * 4;
+    if (bytes < 64 * MIB)
+        bytes = 64 * MIB;
+    return bytes > 1024 * MIB ? 1024 * MIB : bytes;
+}
+
+/* The world beneath missing tiles: a second loader on the built-in `world`
+ * source (none when that is the source already). Not fatal: without it the
+ * loading placeholder shows instead. */
+static void start_basemap(mer_app *a)
+{
+    mer_source w;
+    if (strcmp(a->src.id, "world") == 0 || !mer_source_lookup("world", &w))
+        return;
+    char err[512];
+    a->basemap = mer_basemap_create(&w, a->cfg->loader.cache_dir, a->basemap_budget, on_ready, a, err, sizeof err);
+    if (!a->basemap)
+        MER_LOGW(TAG, "no world map beneath: %s", err);
+}
+
 static bool setup(mer_app *a, char *err, size_t len)
 {
     if (a->cfg->script[0]) {
@@ -474,7 +555,12 @@ static bool setup(mer_app *a, char *err, size_t len)
     a->gfx = mer_gfx_create(err, len);
     if (!a->gfx)
         return false;
-    a->tc = mer_texcache_create((size_t)a->cfg->gpu_cache_mb * 1024 * 1024, 4096);
+    a->tex_budget = texture_budget(a);
+    size_t world = will_have_basemap(a) ? BASEMAP_BUDGET : 0;
+    if (world > a->tex_budget / 4)
+        world = a->tex_budget / 4;
+    a->basemap_budget = world;
+    a->tc = mer_texcache_create(a->tex_budget - world, 4096);
     /* The window exists, so the display scale is known: @2x tiles for a
      * HiDPI source on a HiDPI display (drawn at 256 logical px). */
     int ww, wh;
@@ -503,6 +589,7 @@ static bool setup(mer_app *a, char *err, size_t len)
      * mapping instead of following them. */
     if (!start_loader(a, err, len))
         return false;
+    start_basemap(a);
     send_wants(a, mer_app_now());
     /* Compile shader variants, build the HUD's glyphs and present once (the
      * first presents map the window; the X server takes a while) before the
@@ -543,13 +630,18 @@ static void write_stats(mer_app *a)
              "  \"window\": {\"w\": %d, \"h\": %d, \"drawable_w\": %d, \"drawable_h\": %d, \"scale\": %.3f},\n"
              "  \"gpu_cache\": {\"bytes\": %zu, \"tiles\": %zu, \"evictions\": %llu, \"budget_mb\": %d},\n"
              "  \"wants_sent\": %llu,\n  \"startup_ms\": %.1f,\n  \"peak_rss_kb\": %zu,\n"
-             "  \"first_frame_ms\": %.1f,\n  \"full_view_ms\": %.1f",
+             "  \"first_frame_ms\": %.1f,\n  \"full_view_ms\": %.1f,\n"
+             "  \"basemap\": {\"on\": %s, \"tiles_loaded\": %llu, \"tex_bytes\": %zu},\n"
+             "  \"notice\": \"%s\"",
              lat, lon, a->cam.zoom, (int)a->cam.w, (int)a->cam.h, a->dw, a->dh, a->scale,
              mer_texcache_bytes(a->tc), mer_texcache_count(a->tc),
-             (unsigned long long)mer_texcache_evictions(a->tc), a->cfg->gpu_cache_mb,
+             (unsigned long long)mer_texcache_evictions(a->tc), (int)(a->tex_budget / MIB),
              (unsigned long long)a->wants_sent, a->startup_ms, peak_rss_kb(),
              (a->t_first_frame - a->t_start) * 1000.0,
-             a->t_full_view > 0 ? (a->t_full_view - a->t_first_frame) * 1000.0 : -1.0);
+             a->t_full_view > 0 ? (a->t_full_view - a->t_first_frame) * 1000.0 : -1.0,
+             a->basemap ? "true" : "false",
+             (unsigned long long)(a->basemap ? mer_basemap_tiles_loaded(a->basemap) : 0),
+             a->basemap ? mer_basemap_tex_bytes(a->basemap) : (size_t)0, a->notice ? a->notice : "");
     FILE *f = fopen(a->cfg->stats, "w");
     if (!f || !mer_stats_write(a->stats, f, lj, extra)) {
         fprintf(stderr, "meridian: cannot write --stats %s\n", a->cfg->stats);
@@ -566,6 +658,8 @@ static void teardown(mer_app *a)
     /* The loader first: its threads call on_ready, which needs SDL. */
     mer_loader_destroy(a->loader);
     a->loader = NULL;
+    mer_basemap_destroy(a->basemap);
+    a->basemap = NULL;
     while (a->pend_n > 0) {
         mer_tile_result_release(&a->pending[a->pend_head++]);
         a->pend_n--;

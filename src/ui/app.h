@@ -20,7 +20,7 @@ typedef struct mer_view_config {
     bool offline;               /* the HUD and the layers say so */
     int upload_budget;          /* tiles uploaded per frame at most */
     double upload_ms;           /* ms of uploads per frame at most */
-    int gpu_cache_mb;           /* texture cache budget */
+    int gpu_cache_mb;           /* texture cache budget (world map included), 0 = from the window size */
     char script[1024];          /* "" = interactive */
     char stats[1024];           /* "" = no stats JSON */
     bool overlay_on, panel_on;  /* layers shown from the start (N, P) */

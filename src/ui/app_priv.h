@@ -12,6 +12,7 @@
 
 #include "net/loader.h"
 #include "ui/app.h"
+#include "ui/basemap.h"
 #include "ui/camera.h"
 #include "ui/gfx.h"
 #include "ui/hud.h"
@@ -66,6 +67,9 @@ typedef struct mer_app {
     mer_hud *hud;
     mer_stats *stats;
     mer_loader *loader;
+    mer_basemap *basemap;   /* the world beneath missing tiles, or NULL */
+    size_t tex_budget;      /* texture bytes, the world map's share included */
+    size_t basemap_budget;  /* the world map's share */
 
     mer_camera cam;
     mer_fling fling;
@@ -94,6 +98,10 @@ typedef struct mer_app {
     uint64_t wants_sent;
     double last_force;
     int last_failed;
+    /* No network: transport errors and no response since the last one. */
+    uint64_t net_responses, net_errors;
+    int net_errors_since;
+    const char *notice;     /* the HUD's plain-words state line, or NULL */
 
     /* Results polled from the loader and not yet uploaded (FIFO). */
     mer_tile_result pending[MER_APP_MAX_PENDING];

@@ -26,10 +26,20 @@ double mer_camera_world_px(const mer_camera *c)
     return MER_CAMERA_BASE_PX * exp2(c->zoom);
 }
 
+double mer_camera_lowest_zoom(const mer_camera *c)
+{
+    /* The world repeats east-west but not north-south: below this zoom it
+     * would be shorter than the window and leave bands above and below. */
+    double fill = c->h > MER_CAMERA_BASE_PX ? log2(c->h / MER_CAMERA_BASE_PX) : -INFINITY;
+    double lo = c->min_zoom > fill ? c->min_zoom : fill;
+    return lo < c->max_zoom ? lo : c->max_zoom;
+}
+
 void mer_camera_normalize(mer_camera *c)
 {
-    if (!(c->zoom >= c->min_zoom))
-        c->zoom = c->min_zoom;
+    double lo = mer_camera_lowest_zoom(c);
+    if (!(c->zoom >= lo))
+        c->zoom = lo;
     if (c->zoom > c->max_zoom)
         c->zoom = c->max_zoom;
     if (!isfinite(c->u))
@@ -89,8 +99,8 @@ void mer_camera_screen_to_world(const mer_camera *c, double sx, double sy, doubl
 void mer_camera_zoom_at(mer_camera *c, double sx, double sy, double dz)
 {
     double nz = c->zoom + dz;
-    if (nz < c->min_zoom)
-        nz = c->min_zoom;
+    if (nz < mer_camera_lowest_zoom(c))
+        nz = mer_camera_lowest_zoom(c);
     if (nz > c->max_zoom)
         nz = c->max_zoom;
     double u, v;
@@ -138,8 +148,8 @@ void mer_zoom_anim_start(mer_zoom_anim *a, const mer_camera *c, double sx, doubl
                          double dur_s)
 {
     double target = (a->active ? a->to : c->zoom) + dz;
-    if (target < c->min_zoom)
-        target = c->min_zoom;
+    if (target < mer_camera_lowest_zoom(c))
+        target = mer_camera_lowest_zoom(c);
     if (target > c->max_zoom)
         target = c->max_zoom;
     a->from = c->zoom;

@@ -34,6 +34,11 @@ void mer_camera_zoom_at(mer_camera *c, double sx, double sy, double dz);
 
 void mer_camera_screen_to_world(const mer_camera *c, double sx, double sy, double *u, double *v);
 
+/* The lowest zoom the view may take: the source's minimum, or the zoom at
+ * which the world is as tall as the window if that is higher (the world
+ * repeats east-west, so only its height can leave a band). */
+double mer_camera_lowest_zoom(const mer_camera *c);
+
 /* Wraps u into [0,1) and clamps v so that the view does not run past the
  * poles when the world is taller than the window; clamps zoom. */
 void mer_camera_normalize(mer_camera *c);

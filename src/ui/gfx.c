@@ -32,6 +32,10 @@ struct mer_gfx {
     GLuint tex, samp;
     int blend;
     float alpha;
+    /* Pixels covered by tiles and patterns since mer_gfx_begin (clipped to
+     * the viewport): the map's overdraw, the main fragment cost in software GL. */
+    int vw, vh;
+    double covered;
 };
 
 static GLuint compile(GLenum type, const char *rel, char *err, size_t len)
@@ -154,6 +158,9 @@ void mer_gfx_destroy(mer_gfx *g)
 
 void mer_gfx_begin(mer_gfx *g, int dw, int dh)
 {
+    g->vw = dw;
+    g->vh = dh;
+    g->covered = 0;
     glViewport(0, 0, dw, dh);
     glDisable(GL_DEPTH_TEST);
     glDisable(GL_BLEND);
@@ -220,6 +227,23 @@ static void bind(mer_gfx *g, GLuint tex, bool crisp)
     }
 }
 
+static double clip_len(double a, double len, double lim)
+{
+    double lo = a > 0 ? a : 0, hi = a + len < lim ? a + len : lim;
+    return hi > lo ? hi - lo : 0;
+}
+
+static void count_area(mer_gfx *g, float x, float y, float w, float h)
+{
+    g->covered += clip_len(x, w, g->vw) * clip_len(y, h, g->vh);
+}
+
+double mer_gfx_map_overdraw(const mer_gfx *g)
+{
+    double area = (double)g->vw * (double)g->vh;
+    return area > 0 ? g->covered / area : 0;
+}
+
 static void draw(mer_gfx *g, float x, float y, float w, float h)
 {
     glUniform4f(g->cur->u_rect, x, y, w, h);
@@ -243,6 +267,7 @@ void mer_gfx_tile(mer_gfx *g, unsigned tex, float x, float y, float w, float h, 
         glUniform1f(g->tile.u_alpha, alpha);
         g->alpha = alpha;
     }
+    count_area(g, x, y, w, h);
     draw(g, x, y, w, h);
 }
 
@@ -260,6 +285,7 @@ void mer_gfx_pattern(mer_gfx *g, mer_pattern p, float x, float y, float w, float
     set_mode(g, (int)p);
     set_blend(g, false);
     unbind(g);
+    count_area(g, x, y, w, h);
     draw(g, x, y, w, h);
 }
 

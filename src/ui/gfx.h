@@ -13,8 +13,8 @@ typedef struct mer_gfx mer_gfx;
 
 typedef enum mer_pattern {
     MER_PAT_PLACEHOLDER = 1, /* not loaded yet and no stand-in */
-    MER_PAT_FAILED = 2,      /* gave up loading */
-    MER_PAT_NOT_CACHED = 5,  /* offline and not in the cache */
+    MER_PAT_FAILED = 2,      /* gave up loading: thin red lines over what is beneath */
+    MER_PAT_NOT_CACHED = 5,  /* offline and not in the cache: a thin grey cross-hatch over it */
 } mer_pattern;
 
 /* Compiles the shaders found via mer_data_find; NULL with a message naming the
@@ -34,6 +34,10 @@ void mer_gfx_rect(mer_gfx *g, float x, float y, float w, float h, float r, float
 /* A text texture (premultiplied-free BGRA from SDL_ttf) tinted by colour. */
 void mer_gfx_text(mer_gfx *g, unsigned tex, float x, float y, float w, float h, float r, float gr,
                   float b, float a);
+
+/* Pixels covered by tiles and patterns since mer_gfx_begin, over the
+ * viewport's area: 1.0 when every pixel of the map was drawn once. */
+double mer_gfx_map_overdraw(const mer_gfx *g);
 
 /* Draws one quad in every mode and waits for the GPU, so shader variants are
  * compiled (llvmpipe compiles on first use) before the first counted frame. */

@@ -10,7 +10,7 @@
 #include "ui/font.h"
 
 #define EARTH_CIRCUMFERENCE_M 40075016.686
-#define N_LABELS 6
+#define N_LABELS 7
 #define LABEL_MAX 256
 
 typedef struct label {
@@ -19,7 +19,7 @@ typedef struct label {
     int w, h;
 } label;
 
-enum { L_ATTRIB, L_STATUS, L_SCALE, L_LOADING, L_HINT, L_FAILED };
+enum { L_ATTRIB, L_STATUS, L_SCALE, L_LOADING, L_HINT, L_FAILED, L_NOTICE };
 
 struct mer_hud {
     mer_font *font;
@@ -147,7 +147,13 @@ void mer_hud_draw(mer_hud *h, mer_gfx *g, const mer_hud_info *in, int dw, int dh
         draw_label(g, ld, 8 * s, y, pad, true);
         y += (float)ld->h + 2 * pad + 4 * s;
     }
-    if (in->failed > 0)
+    label *nt = set_label(h, L_NOTICE, in->notice ? in->notice : "");
+    if (nt->tex) {
+        draw_label(g, nt, 8 * s, y, pad, true);
+        y += (float)nt->h + 2 * pad + 4 * s;
+    }
+    /* With a notice (no network: everything fails) a failure count says nothing more. */
+    if (in->failed > 0 && !in->notice)
         snprintf(text, sizeof text, "%d tile%s failed", in->failed, in->failed == 1 ? "" : "s");
     else
         text[0] = '\0';

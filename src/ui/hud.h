@@ -21,7 +21,9 @@ typedef struct mer_hud_info {
     double centre_lat;
     double world_px;     /* world width in logical pixels at this zoom */
     int loading;         /* tiles queued, in flight or decoding */
-    int failed;          /* visible slots showing the failed pattern */
+    int failed;          /* visible slots showing the failed mark */
+    const char *notice;  /* a plain-words state line (e.g. offline) shown instead
+                          * of the failed count, or NULL */
     bool offline;
     const char *hint;    /* extra keys line (overlays), may be NULL */
 } mer_hud_info;

@@ -5,8 +5,13 @@
 #include <string.h>
 
 #include "core/tile.h"
+#include "ui/basemap.h"
 
-#define FADE_S 0.2
+/* A new tile fades in over its stand-in (an ancestor or children of the same
+ * source). That frame draws those pixels twice, with blending: the fragment
+ * cost of a software rasteriser, so the fade is short, and a tile replacing
+ * the world map or the placeholder appears at once. */
+#define FADE_S 0.15
 #define MARGIN_TILES 1
 #define ANCESTOR_LEVELS 2
 #define MAX_SLOTS 4096  /* visible tiles; 4K at 1x with 128 px tiles is ~500 */
@@ -188,8 +193,10 @@ bool mer_mapview_complete(const mer_mapview *m, const mer_camera *c, double scal
 typedef struct draw_ctx {
     mer_gfx *g;
     mer_texcache *tc;
+    mer_basemap *bm;  /* the world beneath, or NULL */
     uint64_t frame;
     double now;
+    double cx, cy;    /* view centre in tiles of the draw zoom (world priorities) */
     mer_draw_counts *counts;
 } draw_ctx;
 
@@ -206,6 +213,19 @@ static bool draw_ancestor(draw_ctx *d, mer_tile_id id, float x, float y, float w
         mer_gfx_tile(d->g, e->tex, x, y, w, h, fx, fy, fx + f, fy + f, 1.0f, false);
         return true;
     }
+    return false;
+}
+
+/* The world map beneath a slot (and the world tile recorded as needed),
+ * else the loading placeholder. True if the world was drawn. */
+static bool draw_world(draw_ctx *d, mer_tile_id id, int64_t tx, float x, float y, float w, float h)
+{
+    if (d->bm) {
+        double dist = hypot((double)tx - d->cx, (double)id.y - d->cy);
+        if (mer_basemap_draw(d->bm, d->g, id, x, y, w, h, (int32_t)(dist * 64.0)))
+            return true;
+    }
+    mer_gfx_pattern(d->g, MER_PAT_PLACEHOLDER, x, y, w, h);
     return false;
 }
 
@@ -227,58 +247,103 @@ static int draw_children(draw_ctx *d, mer_tile_id id, float x, float y, float w,
     return found;
 }
 
-/* What shows while a tile is missing (or fading in). Returns 1 stand-in, 0 placeholder. */
-static int draw_standin(draw_ctx *d, mer_tile_id id, float x, float y, float w, float h, int min_zoom,
-                        int max_zoom)
+enum { SHOWN_STANDIN, SHOWN_WORLD, SHOWN_PLACEHOLDER };
+
+/* Whether draw_standin would find a tile of the same source to show. */
+static bool has_standin(const draw_ctx *d, mer_tile_id id, int min_zoom, int max_zoom)
 {
-    if (draw_ancestor(d, id, x, y, w, h, min_zoom))
-        return 1;
-    if (id.z < max_zoom && id.z < MER_MAX_ZOOM - 1 && draw_children(d, id, x, y, w, h, true) > 0) {
-        if (draw_children(d, id, x, y, w, h, true) < 4)
-            mer_gfx_pattern(d->g, MER_PAT_PLACEHOLDER, x, y, w, h);
-        draw_children(d, id, x, y, w, h, false);
-        return 1;
+    for (int k = 1; id.z - k >= min_zoom && k <= 12; k++) {
+        const mer_tc_entry *e = mer_texcache_peek(d->tc, mer_tile_parent(id, k));
+        if (e && e->status == MER_TILE_OK)
+            return true;
     }
-    mer_gfx_pattern(d->g, MER_PAT_PLACEHOLDER, x, y, w, h);
-    return 0;
+    if (id.z >= max_zoom || id.z >= MER_MAX_ZOOM - 1)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        mer_tile_id ch = {id.z + 1, id.x * 2 + (i & 1), id.y * 2 + (i >> 1)};
+        const mer_tc_entry *e = mer_texcache_peek(d->tc, ch);
+        if (e && e->status == MER_TILE_OK)
+            return true;
+    }
+    return false;
 }
 
-static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, float x, float y, float w, float h)
+/* What shows while a tile is missing (or fading in): an ancestor of the
+ * same source, else its loaded children, else the world. */
+static int draw_standin(draw_ctx *d, mer_tile_id id, int64_t tx, float x, float y, float w, float h,
+                        int min_zoom, int max_zoom)
+{
+    if (draw_ancestor(d, id, x, y, w, h, min_zoom))
+        return SHOWN_STANDIN;
+    if (id.z < max_zoom && id.z < MER_MAX_ZOOM - 1) {
+        int found = draw_children(d, id, x, y, w, h, true);
+        if (found > 0) {
+            if (found < 4)
+                draw_world(d, id, tx, x, y, w, h);
+            draw_children(d, id, x, y, w, h, false);
+            return SHOWN_STANDIN;
+        }
+    }
+    return draw_world(d, id, tx, x, y, w, h) ? SHOWN_WORLD : SHOWN_PLACEHOLDER;
+}
+
+static void count_shown(mer_draw_counts *cnt, int shown)
+{
+    if (shown == SHOWN_STANDIN)
+        cnt->standin++;
+    else if (shown == SHOWN_WORLD)
+        cnt->world++;
+    else
+        cnt->placeholder++;
+}
+
+static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, int64_t tx, float x, float y, float w,
+                      float h)
 {
     mer_tc_entry *e = mer_texcache_get(d->tc, id, d->frame);
     mer_draw_counts *cnt = d->counts;
     if (e && e->status == MER_TILE_OK) {
         double a = (d->now - e->born) / FADE_S;
-        if (a < 1.0) {
-            draw_standin(d, id, x, y, w, h, m->min_zoom, m->max_zoom);
+        if (a < 1.0 && has_standin(d, id, m->min_zoom, m->max_zoom)) {
+            draw_standin(d, id, tx, x, y, w, h, m->min_zoom, m->max_zoom);
             cnt->fading = true;
+        } else {
+            a = 1.0;
         }
         bool crisp = fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
         mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, a < 1.0 ? (float)(a > 0 ? a : 0) : 1.0f, crisp);
         cnt->exact++;
     } else if (e && (e->status == MER_TILE_EMPTY || e->status == MER_TILE_NO_DATA)) {
-        cnt->exact++; /* a 404, or not in the MBTiles file: nothing there, what lies beneath shows */
+        /* Nothing there (a 404, or not in the MBTiles file): the world shows through. */
+        if (d->bm)
+            draw_world(d, id, tx, x, y, w, h);
+        cnt->exact++;
     } else if (e && e->status == MER_TILE_NOT_CACHED && draw_ancestor(d, id, x, y, w, h, m->min_zoom)) {
         cnt->standin++; /* offline: a cached ancestor stands in for a tile the cache lacks */
     } else if (e) {
-        mer_gfx_pattern(d->g, e->status == MER_TILE_NOT_CACHED ? MER_PAT_NOT_CACHED : MER_PAT_FAILED, x,
-                        y, w, h);
-        cnt->failed++;
-    } else if (draw_standin(d, id, x, y, w, h, m->min_zoom, m->max_zoom)) {
-        cnt->standin++;
+        /* Failed or not cached: a stand-in or the world, marked so the state stays visible. */
+        bool nc = e->status == MER_TILE_NOT_CACHED;
+        if (nc || !draw_ancestor(d, id, x, y, w, h, m->min_zoom))
+            draw_world(d, id, tx, x, y, w, h);
+        mer_gfx_pattern(d->g, nc ? MER_PAT_NOT_CACHED : MER_PAT_FAILED, x, y, w, h);
+        if (nc)
+            cnt->not_cached++;
+        else
+            cnt->failed++;
     } else {
-        cnt->placeholder++;
+        count_shown(cnt, draw_standin(d, id, tx, x, y, w, h, m->min_zoom, m->max_zoom));
     }
 }
 
-void mer_mapview_draw(mer_mapview *m, mer_gfx *g, const mer_camera *c, double scale,
-                      mer_texcache *tc, uint64_t frame, double now, mer_draw_counts *out)
+void mer_mapview_draw(mer_mapview *m, mer_gfx *g, const mer_camera *c, double scale, mer_texcache *tc,
+                      mer_basemap *bm, uint64_t frame, double now, mer_draw_counts *out)
 {
     memset(out, 0, sizeof *out);
-    draw_ctx d = {g, tc, frame, now, out};
     int z = mer_mapview_tile_zoom(m, c, scale);
-    mer_tile_range r = range_at(c, z, 0);
     double n = exp2(z);
+    draw_ctx d = {g, tc, bm, frame, now, c->u * n - 0.5, c->v * n - 0.5, out};
+    /* Every copy of the world on screen: at low zooms the world repeats. */
+    mer_tile_range r = mer_tiles_for_view_repeat(c->u, c->v, c->zoom, (int)MER_CAMERA_BASE_PX, c->w, c->h, z, 0);
     double ws = mer_camera_world_px(c);
     m->n_slots = 0;
     for (int64_t ty = r.y0; ty <= r.y1; ty++) {
@@ -291,7 +356,7 @@ void mer_mapview_draw(mer_mapview *m, mer_gfx *g, const mer_camera *c, double sc
             double y1 = (((double)(ty + 1) / n - c->v) * ws + c->h / 2.0) * scale;
             mer_tile_id id = {z, mer_tile_wrap_x(tx, z), (int32_t)ty};
             float fx = (float)x0, fy = (float)y0, fw = (float)(x1 - x0), fh = (float)(y1 - y0);
-            draw_slot(m, &d, id, fx, fy, fw, fh);
+            draw_slot(m, &d, id, tx, fx, fy, fw, fh);
             if (m->n_slots < MAX_SLOTS)
                 m->slots[m->n_slots++] = (mer_slot_info){id, fx, fy, fw, fh};
         }

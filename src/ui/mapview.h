@@ -6,9 +6,12 @@
  * texture cache are left out. The list is rebuilt only when the set of tile
  * ranges changes, so panning within a tile sends nothing to the loader.
  *
- * Drawing, per visible slot: the exact tile (fading in over a stand-in), else
- * the nearest loaded ancestor's sub-rectangle, else loaded children, else the
- * placeholder pattern. Failed and not-cached tiles draw their own patterns. */
+ * Drawing, per visible slot (every copy of the world on screen: at low zooms
+ * the world repeats east-west): the exact tile (fading in over a stand-in),
+ * else the nearest loaded ancestor's sub-rectangle, else loaded children, else
+ * the world map beneath (basemap.h), else the placeholder pattern. Failed and
+ * not-cached tiles show a stand-in or the world with a light mark on top;
+ * empty tiles (404, no data) show the world. */
 #ifndef MER_MAPVIEW_H
 #define MER_MAPVIEW_H
 
@@ -17,6 +20,7 @@
 #include <stdint.h>
 
 #include "net/loader.h"
+#include "ui/basemap.h"
 #include "ui/camera.h"
 #include "ui/gfx.h"
 #include "ui/texcache.h"
@@ -27,7 +31,9 @@ typedef struct mer_draw_counts {
     int exact;       /* the tile itself (or a known-empty tile) */
     int standin;     /* an ancestor or children in its place */
     int placeholder; /* nothing to show yet */
-    int failed;      /* failed or not cached pattern */
+    int world;       /* the world map beneath in its place */
+    int failed;      /* failed: a stand-in or the world, marked */
+    int not_cached;  /* offline and not cached: the world, marked */
     bool fading;     /* some tile is still fading in: draw another frame */
 } mer_draw_counts;
 
@@ -53,8 +59,9 @@ bool mer_mapview_wants(mer_mapview *m, const mer_camera *c, double scale, const 
 bool mer_mapview_complete(const mer_mapview *m, const mer_camera *c, double scale,
                           const mer_texcache *tc, double now);
 
-void mer_mapview_draw(mer_mapview *m, mer_gfx *g, const mer_camera *c, double scale,
-                      mer_texcache *tc, uint64_t frame, double now, mer_draw_counts *out);
+/* bm: the world beneath (may be NULL: then the placeholder shows instead). */
+void mer_mapview_draw(mer_mapview *m, mer_gfx *g, const mer_camera *c, double scale, mer_texcache *tc,
+                      mer_basemap *bm, uint64_t frame, double now, mer_draw_counts *out);
 
 /* The visible slots of the last draw (valid until the next draw). */
 const mer_slot_info *mer_mapview_slots(const mer_mapview *m, size_t *n);

@@ -108,6 +108,12 @@ static bool start(mer_app *a, const mer_script_cmd *c)
         mer_zoom_anim_start(&a->zanim, &a->cam, c->a[0], c->a[1], c->a[2], c->a[3] / 1000.0);
         a->anim_t = mer_app_now();
         return false;
+    case MER_SC_ZOOM_PAN: /* both animations run together */
+        mer_app_stop_motion(a);
+        mer_zoom_anim_start(&a->zanim, &a->cam, c->a[0], c->a[1], c->a[2], c->a[5] / 1000.0);
+        mer_pan_anim_start(&a->panim, c->a[3], c->a[4], c->a[5] / 1000.0);
+        a->anim_t = mer_app_now();
+        return false;
     case MER_SC_GOTO:
         mer_app_stop_motion(a);
         mer_camera_set_lonlat(&a->cam, c->a[1], c->a[0], c->a[2]);
@@ -139,10 +145,27 @@ static bool start(mer_app *a, const mer_script_cmd *c)
         mer_app_quit(a, 0);
         return true;
     case MER_SC_WAIT_IDLE:
+    case MER_SC_WAIT_TILES:
     case MER_SC_SLEEP:
         return false;
     }
     return true;
+}
+
+/* wait-tiles: whether the loader's latest published snapshot holds a tile in
+ * one of the states asked for. Lets a test catch "in flight" or "waiting to
+ * retry" by the loader's own account instead of guessing a sleep. */
+static bool tiles_in_states(mer_app *a, unsigned states)
+{
+    enum { MAX_STATES = 4096 };
+    static mer_tile_state_info info[MAX_STATES]; /* main thread only */
+    if (!a->loader)
+        return false;
+    size_t n = mer_loader_get_tile_states(a->loader, info, MAX_STATES);
+    for (size_t i = 0; i < n; i++)
+        if (states & (1u << info[i].state))
+            return true;
+    return false;
 }
 
 /* Advances a running command; true once complete. *wait_ms: how long the loop may sleep. */
@@ -151,6 +174,7 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
     switch (c->op) {
     case MER_SC_PAN:
     case MER_SC_ZOOM_AT:
+    case MER_SC_ZOOM_PAN:
         return !a->panim.active && !a->zanim.active;
     case MER_SC_RESIZE: {
         int w, h;
@@ -197,6 +221,19 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
         *wait_ms = (int)ceil(left);
         return false;
     }
+    case MER_SC_WAIT_TILES:
+        if (tiles_in_states(a, c->states)) {
+            a->dirty = true; /* the next frame shows them */
+            return true;
+        }
+        if (el * 1000.0 >= c->a[0]) {
+            char why[128];
+            snprintf(why, sizeof why, "no tile in the states asked for after %.0f ms", c->a[0]);
+            fail(a, c, why);
+            return true;
+        }
+        *wait_ms = POLL_MS;
+        return false;
     case MER_SC_WAIT_IDLE:
         if (mer_app_idle(a))
             return true;

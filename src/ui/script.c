@@ -9,6 +9,7 @@
 
 #include <SDL.h>
 
+#include "net/loader.h"
 #include "ui/datadir.h"
 
 #define SCRIPT_MAX_BYTES (1024 * 1024)
@@ -32,6 +33,7 @@ static const op_def g_ops[] = {
     {"wait-idle", MER_SC_WAIT_IDLE, 0, 1, "wait-idle [TIMEOUT_MS]"},
     {"pan", MER_SC_PAN, 2, 3, "pan DX DY [MS]"},
     {"zoom-at", MER_SC_ZOOM_AT, 3, 4, "zoom-at X Y DZ [MS]"},
+    {"zoom-pan", MER_SC_ZOOM_PAN, 6, 6, "zoom-pan X Y DZ DX DY MS"},
     {"goto", MER_SC_GOTO, 3, 3, "goto LAT LON Z"},
     {"resize", MER_SC_RESIZE, 2, 2, "resize W H"},
     {"key", MER_SC_KEY, 1, 1, "key NAME"},
@@ -40,6 +42,7 @@ static const op_def g_ops[] = {
     {"sleep", MER_SC_SLEEP, 1, 1, "sleep MS"},
     {"screenshot", MER_SC_SCREENSHOT, 1, 1, "screenshot PATH.png"},
     {"quit", MER_SC_QUIT, 0, 0, "quit"},
+    {"wait-tiles", MER_SC_WAIT_TILES, 1, 2, "wait-tiles STATE[,STATE...] [TIMEOUT_MS]"},
 };
 #define N_OPS (sizeof g_ops / sizeof g_ops[0])
 
@@ -67,12 +70,15 @@ static bool check_numbers(mer_script_cmd *c, char **args, int n, char *why, size
 {
     static const struct {
         mer_script_op op;
-        double lo[5], hi[5];
-        const char *what[5];
+        double lo[6], hi[6];
+        const char *what[6];
     } lim[] = {
         {MER_SC_WAIT_IDLE, {1}, {MAX_MS}, {"TIMEOUT_MS"}},
+        {MER_SC_WAIT_TILES, {1}, {MAX_MS}, {"TIMEOUT_MS"}},
         {MER_SC_PAN, {-1e6, -1e6, 0}, {1e6, 1e6, MAX_MS}, {"DX", "DY", "MS"}},
         {MER_SC_ZOOM_AT, {-1e5, -1e5, -30, 0}, {1e5, 1e5, 30, MAX_MS}, {"X", "Y", "DZ", "MS"}},
+        {MER_SC_ZOOM_PAN, {-1e5, -1e5, -30, -1e6, -1e6, 1}, {1e5, 1e5, 30, 1e6, 1e6, MAX_MS},
+         {"X", "Y", "DZ", "DX", "DY", "MS"}},
         {MER_SC_GOTO, {-90, -180, 0}, {90, 180, 30}, {"LAT", "LON", "Z"}},
         {MER_SC_RESIZE, {64, 64}, {16384, 16384}, {"W", "H"}},
         {MER_SC_DRAG, {-1e5, -1e5, -1e6, -1e6, 0}, {1e5, 1e5, 1e6, 1e6, MAX_MS}, {"X", "Y", "DX", "DY", "MS"}},
@@ -99,8 +105,55 @@ static bool ends_with_png(const char *s)
     return n > 4 && strcasecmp(s + n - 4, ".png") == 0;
 }
 
+/* wait-tiles: the loader's per-tile states a test may wait for, by the names
+ * the overlay's dump uses. */
+static bool parse_states(const char *list, unsigned *out, char *why, size_t len)
+{
+    static const struct {
+        const char *name;
+        unsigned bits;
+    } names[] = {
+        {"queued", 1u << MER_TS_QUEUED},
+        {"in_flight", 1u << MER_TS_IN_FLIGHT},
+        {"retry", 1u << MER_TS_RETRY_WAIT},
+        {"paused", 1u << MER_TS_PAUSED},
+        {"decoding", 1u << MER_TS_DECODING},
+        {"failed", 1u << MER_TS_FAILED},
+    };
+    char buf[128];
+    if (strlen(list) >= sizeof buf) {
+        snprintf(why, len, "state list too long");
+        return false;
+    }
+    size_t n = strlen(list);
+    if (n == 0 || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")) {
+        snprintf(why, len, "unknown tile state '' in '%.64s' (an empty item)", list);
+        return false;
+    }
+    snprintf(buf, sizeof buf, "%s", list);
+    *out = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        size_t k = 0;
+        while (k < sizeof names / sizeof names[0] && strcmp(t, names[k].name) != 0)
+            k++;
+        if (k == sizeof names / sizeof names[0]) {
+            snprintf(why, len, "unknown tile state '%.32s' (queued, in_flight, retry, paused, decoding, failed)", t);
+            return false;
+        }
+        *out |= names[k].bits;
+    }
+    if (!*out) {
+        snprintf(why, len, "wait-tiles needs a state");
+        return false;
+    }
+    return true;
+}
+
 static bool check_strings(mer_script_cmd *c, char **args, char *why, size_t len)
 {
+    if (c->op == MER_SC_WAIT_TILES)
+        return parse_states(args[0], &c->states, why, len);
     if (c->op == MER_SC_KEY) {
         c->keycode = (int)SDL_GetKeyFromName(args[0]);
         if (c->keycode == SDLK_UNKNOWN) {
@@ -137,7 +190,7 @@ static bool parse_line(char *line, mer_script_cmd *c, char *why, size_t len)
             d = &g_ops[i];
     if (!d) {
         snprintf(why, len, "unknown command '%.64s' (expected wait-idle, pan, zoom-at, goto, resize, key, "
-                 "drag, wheel, sleep, screenshot or quit)", word);
+                 "drag, wheel, sleep, screenshot, wait-tiles or quit)", word);
         return false;
     }
     c->op = d->op;
@@ -145,8 +198,10 @@ static bool parse_line(char *line, mer_script_cmd *c, char *why, size_t len)
         snprintf(why, len, "wrong number of arguments: usage: %s", d->usage);
         return false;
     }
-    if (d->op == MER_SC_WAIT_IDLE)
+    if (d->op == MER_SC_WAIT_IDLE || d->op == MER_SC_WAIT_TILES)
         c->a[0] = 30000;
+    if (d->op == MER_SC_WAIT_TILES) /* STATE first, then the optional timeout */
+        return check_numbers(c, args + 1, n - 1, why, len) && check_strings(c, args, why, len);
     return check_numbers(c, args, d->op == MER_SC_KEY || d->op == MER_SC_SCREENSHOT ? 0 : n, why, len) &&
            check_strings(c, args, why, len);
 }

@@ -6,6 +6,7 @@
  *   wait-idle [TIMEOUT_MS]    until every wanted tile is loaded and drawn (default 30000)
  *   pan DX DY [MS]            move the map by DX,DY logical pixels (over MS)
  *   zoom-at X Y DZ [MS]       zoom by DZ keeping the point X,Y fixed (over MS)
+ *   zoom-pan X Y DZ DX DY MS  zoom at X,Y while panning by DX,DY, both over MS
  *   goto LAT LON Z            jump
  *   resize W H                resize the window (logical pixels)
  *   key NAME                  press and release a key (SDL key names: Left, H, Home, +)
@@ -24,6 +25,7 @@ typedef enum mer_script_op {
     MER_SC_WAIT_IDLE,
     MER_SC_PAN,
     MER_SC_ZOOM_AT,
+    MER_SC_ZOOM_PAN,
     MER_SC_GOTO,
     MER_SC_RESIZE,
     MER_SC_KEY,
@@ -32,13 +34,15 @@ typedef enum mer_script_op {
     MER_SC_SLEEP,
     MER_SC_SCREENSHOT,
     MER_SC_QUIT,
+    MER_SC_WAIT_TILES,
 } mer_script_op;
 
 typedef struct mer_script_cmd {
     mer_script_op op;
     int line;
-    double a[5];
+    double a[6];
     int keycode;     /* MER_SC_KEY: SDL_Keycode */
+    unsigned states; /* MER_SC_WAIT_TILES: bit (1u << mer_tile_state) per state waited for */
     char path[1024]; /* MER_SC_SCREENSHOT */
 } mer_script_cmd;
 

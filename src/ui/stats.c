@@ -26,10 +26,14 @@ struct mer_stats {
     int uploads_max;
     double upload_ms_max;
     uint64_t uploads_total;
-    uint64_t exact_total, standin_total, placeholder_total, failed_total;
-    int exact_max, standin_max, placeholder_max, failed_max;
+    uint64_t exact_total, standin_total, world_total, placeholder_total, failed_total, not_cached_total;
+    int exact_max, standin_max, world_max, placeholder_max, failed_max, not_cached_max;
+    uint64_t shots;      /* frames that saved a screenshot (reading the frame back and
+                          * writing a PNG takes tens of ms: kept out of frame_ms) */
+    double shot_ms_max, shot_ms_total;
     mer_frame_sample last;
     double draw_total, draw_max, swap_total, swap_max;
+    double overdraw_total, overdraw_max;
     line_rec *lines;
     size_t n_lines;
     double line_max_ms; /* slowest frame since the last script line ended */
@@ -70,25 +74,39 @@ static void push_time(mer_stats *s, float ms)
 
 void mer_stats_frame(mer_stats *s, const mer_frame_sample *f)
 {
-    push_time(s, (float)f->frame_ms);
     s->frames++;
-    s->max_ms = fmax(s->max_ms, f->frame_ms);
-    s->line_max_ms = fmax(s->line_max_ms, f->frame_ms);
+    if (f->screenshot) {
+        s->shots++;
+        s->shot_ms_max = fmax(s->shot_ms_max, f->frame_ms);
+        s->shot_ms_total += f->frame_ms;
+    } else {
+        push_time(s, (float)f->frame_ms);
+        s->max_ms = fmax(s->max_ms, f->frame_ms);
+        s->line_max_ms = fmax(s->line_max_ms, f->frame_ms);
+    }
     s->uploads_max = MAXI(s->uploads_max, f->uploads);
     s->upload_ms_max = fmax(s->upload_ms_max, f->upload_ms);
     s->uploads_total += (uint64_t)f->uploads;
     s->exact_total += (uint64_t)f->exact;
     s->standin_total += (uint64_t)f->standin;
+    s->world_total += (uint64_t)f->world;
     s->placeholder_total += (uint64_t)f->placeholder;
     s->failed_total += (uint64_t)f->failed;
+    s->not_cached_total += (uint64_t)f->not_cached;
     s->exact_max = MAXI(s->exact_max, f->exact);
     s->standin_max = MAXI(s->standin_max, f->standin);
+    s->world_max = MAXI(s->world_max, f->world);
     s->placeholder_max = MAXI(s->placeholder_max, f->placeholder);
     s->failed_max = MAXI(s->failed_max, f->failed);
-    s->draw_total += f->draw_ms;
-    s->draw_max = fmax(s->draw_max, f->draw_ms);
-    s->swap_total += f->swap_ms;
-    s->swap_max = fmax(s->swap_max, f->swap_ms);
+    s->not_cached_max = MAXI(s->not_cached_max, f->not_cached);
+    if (!f->screenshot) {
+        s->draw_total += f->draw_ms;
+        s->draw_max = fmax(s->draw_max, f->draw_ms);
+        s->swap_total += f->swap_ms;
+        s->swap_max = fmax(s->swap_max, f->swap_ms);
+    }
+    s->overdraw_total += f->overdraw;
+    s->overdraw_max = fmax(s->overdraw_max, f->overdraw);
     s->last = *f;
 }
 
@@ -153,21 +171,29 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
     fprintf(f, "{\n  \"frames\": %llu,\n", (unsigned long long)s->frames);
     fprintf(f, "  \"frame_ms\": {\"p50\": %.3f, \"p95\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n",
             mer_stats_frame_pct(s, 50), mer_stats_frame_pct(s, 95), mer_stats_frame_pct(s, 99), s->max_ms);
+    fprintf(f, "  \"screenshot_frames\": {\"count\": %llu, \"ms_avg\": %.3f, \"ms_max\": %.3f},\n",
+            (unsigned long long)s->shots, s->shots ? s->shot_ms_total / (double)s->shots : 0.0, s->shot_ms_max);
     fprintf(f, "  \"uploads_per_frame_max\": %d,\n  \"uploads_total\": %llu,\n", s->uploads_max,
             (unsigned long long)s->uploads_total);
     fprintf(f, "  \"upload_ms_per_frame_max\": %.3f,\n", s->upload_ms_max);
     fprintf(f, "  \"draw_ms\": {\"avg\": %.3f, \"max\": %.3f},\n  \"swap_ms\": {\"avg\": %.3f, \"max\": %.3f},\n",
-            s->frames ? s->draw_total / (double)s->frames : 0.0, s->draw_max,
-            s->frames ? s->swap_total / (double)s->frames : 0.0, s->swap_max);
+            s->n ? s->draw_total / (double)(s->frames - s->shots) : 0.0, s->draw_max,
+            s->n ? s->swap_total / (double)(s->frames - s->shots) : 0.0, s->swap_max);
+    fprintf(f, "  \"map_overdraw\": {\"avg\": %.3f, \"max\": %.3f, \"last\": %.3f},\n",
+            s->frames ? s->overdraw_total / (double)s->frames : 0.0, s->overdraw_max, s->last.overdraw);
     fprintf(f,
             "  \"tiles_drawn\": {\n"
             "    \"exact\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
             "    \"standin\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
+            "    \"world\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
             "    \"placeholder\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
-            "    \"failed\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d}\n  },\n",
+            "    \"failed\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
+            "    \"not_cached\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d}\n  },\n",
             avg(s->exact_total, s->frames), s->exact_max, s->last.exact, avg(s->standin_total, s->frames),
-            s->standin_max, s->last.standin, avg(s->placeholder_total, s->frames), s->placeholder_max,
-            s->last.placeholder, avg(s->failed_total, s->frames), s->failed_max, s->last.failed);
+            s->standin_max, s->last.standin, avg(s->world_total, s->frames), s->world_max, s->last.world,
+            avg(s->placeholder_total, s->frames), s->placeholder_max, s->last.placeholder,
+            avg(s->failed_total, s->frames), s->failed_max, s->last.failed,
+            avg(s->not_cached_total, s->frames), s->not_cached_max, s->last.not_cached);
     if (extra_json && *extra_json)
         fprintf(f, "  %s,\n", extra_json);
     fprintf(f, "  \"script\": [");

@@ -12,11 +12,13 @@ typedef struct mer_stats mer_stats;
 
 typedef struct mer_frame_sample {
     double frame_ms;   /* input handling + uploads + drawing + swap */
+    bool screenshot;   /* this frame saved a screenshot: counted apart, not in frame_ms */
     int uploads;
     double upload_ms;
-    int exact, standin, placeholder, failed;
+    int exact, standin, world, placeholder, failed, not_cached;
     double draw_ms;    /* map, layers and HUD */
     double swap_ms;    /* SDL_GL_SwapWindow */
+    double overdraw;   /* map pixels drawn / window pixels (1.0: each once) */
 } mer_frame_sample;
 
 mer_stats *mer_stats_create(void);
@@ -24,7 +26,7 @@ void mer_stats_destroy(mer_stats *s);
 void mer_stats_frame(mer_stats *s, const mer_frame_sample *f);
 uint64_t mer_stats_frames(const mer_stats *s);
 
-/* Percentile (0..100) of frame times; 0 with no frames. */
+/* Percentile (0..100) of frame times (screenshot frames left out); 0 with no frames. */
 double mer_stats_frame_pct(mer_stats *s, double pct);
 
 /* Script trace: which line ran and how many frames it rendered. */

@@ -1,0 +1,271 @@
+#include "ui/basemap.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "net/loader.h"
+#include "ui/texcache.h"
+
+#define MAX_PENDING 32
+#define MAX_NEEDS 2048
+/* Parents of needed tiles are asked for after every needed tile. */
+#define PRIO_PARENT 1000000000
+/* Ancestors searched for a stand-in when the needed world tile is not in. */
+#define MAX_UP 12
+
+struct mer_basemap {
+    mer_loader *loader;
+    mer_texcache *tc;
+    int min_zoom, max_zoom;
+    uint64_t frame;
+    uint64_t generation;
+    uint64_t loaded;
+
+    /* Results polled from the loader and not yet uploaded (FIFO). */
+    mer_tile_result pending[MAX_PENDING];
+    size_t pend_head, pend_n;
+    atomic_bool ready; /* set by on_ready (loader threads), cleared when polled empty */
+    void (*on_ready)(void *ud);
+    void *ud;
+
+    /* World tiles needed by this frame's draw (may repeat), and the set last
+     * sent to the loader (sorted keys). */
+    mer_want_tile *needs;
+    size_t n_needs;
+    mer_want_tile *want;
+    size_t n_want;
+    uint64_t *sent;
+    size_t n_sent;
+    bool complete;
+};
+
+/* On a loader or decode thread: remember, then pass the wake-up on. */
+static void basemap_ready(void *ud)
+{
+    mer_basemap *b = ud;
+    atomic_store(&b->ready, true);
+    if (b->on_ready)
+        b->on_ready(b->ud);
+}
+
+mer_basemap *mer_basemap_create(const mer_source *world, const char *cache_dir, size_t budget_bytes,
+                                void (*on_ready)(void *ud), void *ud, char *err, size_t errlen)
+{
+    mer_basemap *b = calloc(1, sizeof *b);
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    b->min_zoom = world->min_zoom;
+    b->max_zoom = world->max_zoom;
+    b->on_ready = on_ready;
+    b->ud = ud;
+    atomic_init(&b->ready, false);
+    b->tc = mer_texcache_create(budget_bytes, 1024);
+    b->needs = malloc(MAX_NEEDS * sizeof *b->needs);
+    b->want = malloc(2 * MAX_NEEDS * sizeof *b->want);
+    b->sent = malloc(2 * MAX_NEEDS * sizeof *b->sent);
+    if (!b->tc || !b->needs || !b->want || !b->sent) {
+        snprintf(err, errlen, "out of memory");
+        mer_basemap_destroy(b);
+        return NULL;
+    }
+    mer_loader_config c;
+    mer_loader_config_defaults(&c, world);
+    if (cache_dir)
+        snprintf(c.cache_dir, sizeof c.cache_dir, "%s", cache_dir);
+    c.decode_workers = 1;
+    c.on_ready = basemap_ready;
+    c.ud = b;
+    b->loader = mer_loader_create(&c, err, errlen);
+    if (!b->loader) {
+        mer_basemap_destroy(b);
+        return NULL;
+    }
+    return b;
+}
+
+void mer_basemap_destroy(mer_basemap *b)
+{
+    if (!b)
+        return;
+    /* The loader first: its threads call basemap_ready. */
+    mer_loader_destroy(b->loader);
+    while (b->pend_n > 0) {
+        mer_tile_result_release(&b->pending[b->pend_head++]);
+        b->pend_n--;
+    }
+    mer_texcache_destroy(b->tc);
+    free(b->needs);
+    free(b->want);
+    free(b->sent);
+    free(b);
+}
+
+static bool refill(mer_basemap *b)
+{
+    if (!atomic_exchange(&b->ready, false))
+        return false;
+    size_t n = mer_loader_poll_results(b->loader, b->pending, MAX_PENDING);
+    b->pend_head = 0;
+    b->pend_n = n;
+    if (n == MAX_PENDING)
+        atomic_store(&b->ready, true); /* more may wait; no new wake-up comes for them */
+    return n > 0;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int mer_basemap_upload(mer_basemap *b, uint64_t frame, double now, int max_tiles, double max_ms)
+{
+    b->frame = frame;
+    int n = 0;
+    double t0 = mono_s();
+    while (b->pend_n > 0 || refill(b)) {
+        mer_tile_result *r = &b->pending[b->pend_head];
+        bool image = r->status == MER_TILE_OK && r->rgba;
+        if (image && n > 0 && (n >= max_tiles || (mono_s() - t0) * 1000.0 >= max_ms))
+            break;
+        mer_texcache_put(b->tc, r, frame, now);
+        mer_tile_result_release(r);
+        b->pend_head++;
+        b->pend_n--;
+        b->loaded++;
+        n += image;
+    }
+    return n;
+}
+
+static void need(mer_basemap *b, mer_tile_id id, int32_t prio)
+{
+    if (b->n_needs < MAX_NEEDS)
+        b->needs[b->n_needs++] = (mer_want_tile){id, prio};
+}
+
+bool mer_basemap_draw(mer_basemap *b, mer_gfx *g, mer_tile_id id, float x, float y, float w, float h,
+                      int32_t prio)
+{
+    if (id.z < b->min_zoom)
+        return false;
+    /* The world tile covering the slot: the slot's own tile, or its ancestor
+     * where the world has no more detail. */
+    mer_tile_id wt = id.z > b->max_zoom ? mer_tile_parent(id, id.z - b->max_zoom) : id;
+    need(b, wt, prio);
+    for (int k = 0; k <= MAX_UP && wt.z - k >= b->min_zoom; k++) {
+        mer_tile_id p = mer_tile_parent(wt, k);
+        mer_tc_entry *e = mer_texcache_get(b->tc, p, b->frame);
+        if (!e || e->status != MER_TILE_OK)
+            continue;
+        /* The slot's sub-rectangle of p. */
+        int up = id.z - p.z;
+        double f = ldexp(1.0, -up);
+        double fx = (double)(id.x - ((int64_t)p.x << up)) * f;
+        double fy = (double)(id.y - ((int64_t)p.y << up)) * f;
+        bool crisp = up == 0 && fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
+        mer_gfx_tile(g, e->tex, x, y, w, h, (float)fx, (float)fy, (float)(fx + f), (float)(fy + f), 1.0f,
+                     crisp);
+        return true;
+    }
+    return false;
+}
+
+static int cmp_key_prio(const void *a, const void *b)
+{
+    const mer_want_tile *x = a, *y = b;
+    uint64_t kx = mer_tile_key(x->id), ky = mer_tile_key(y->id);
+    if (kx != ky)
+        return (kx > ky) - (kx < ky);
+    return (x->priority > y->priority) - (x->priority < y->priority);
+}
+
+static int cmp_prio(const void *a, const void *b)
+{
+    const mer_want_tile *x = a, *y = b;
+    return (x->priority > y->priority) - (x->priority < y->priority);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Adds the needed tiles (and their parents) not yet loaded to b->want, each once. */
+static void build_want(mer_basemap *b)
+{
+    b->n_want = 0;
+    for (size_t i = 0; i < b->n_needs; i++) {
+        mer_want_tile t = b->needs[i];
+        if (!mer_texcache_peek(b->tc, t.id))
+            b->want[b->n_want++] = t;
+        if (t.id.z > b->min_zoom) {
+            mer_tile_id p = mer_tile_parent(t.id, 1);
+            if (!mer_texcache_peek(b->tc, p))
+                b->want[b->n_want++] = (mer_want_tile){p, PRIO_PARENT + (t.priority > 0 ? t.priority / 4 : 0)};
+        }
+    }
+    if (b->n_want == 0)
+        return;
+    /* One entry per tile, with its best priority. */
+    qsort(b->want, b->n_want, sizeof *b->want, cmp_key_prio);
+    size_t n = 1;
+    for (size_t i = 1; i < b->n_want; i++)
+        if (!mer_tile_equal(b->want[i].id, b->want[n - 1].id))
+            b->want[n++] = b->want[i];
+    b->n_want = n;
+}
+
+static bool same_as_sent(const mer_basemap *b)
+{
+    if (b->n_want != b->n_sent)
+        return false;
+    for (size_t i = 0; i < b->n_want; i++) /* b->want is sorted by key here */
+        if (mer_tile_key(b->want[i].id) != b->sent[i])
+            return false;
+    return true;
+}
+
+void mer_basemap_end_frame(mer_basemap *b, uint64_t frame)
+{
+    (void)frame;
+    build_want(b);
+    b->n_needs = 0;
+    b->complete = b->n_want == 0;
+    if (same_as_sent(b))
+        return;
+    for (size_t i = 0; i < b->n_want; i++)
+        b->sent[i] = mer_tile_key(b->want[i].id);
+    b->n_sent = b->n_want;
+    qsort(b->sent, b->n_sent, sizeof *b->sent, cmp_u64);
+    qsort(b->want, b->n_want, sizeof *b->want, cmp_prio);
+    mer_loader_want(b->loader, ++b->generation, b->want, b->n_want);
+}
+
+bool mer_basemap_busy(mer_basemap *b)
+{
+    return b->pend_n > 0 || atomic_load(&b->ready);
+}
+
+bool mer_basemap_complete(mer_basemap *b)
+{
+    return b->complete && !mer_basemap_busy(b) && mer_loader_idle(b->loader);
+}
+
+size_t mer_basemap_tex_bytes(const mer_basemap *b)
+{
+    return mer_texcache_bytes(b->tc);
+}
+
+uint64_t mer_basemap_tiles_loaded(const mer_basemap *b)
+{
+    return b->loaded;
+}

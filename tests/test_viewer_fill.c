@@ -1,0 +1,163 @@
+/* GUI tests: low zooms fill the window (the world repeats east-west and the
+ * lowest zoom keeps it as tall as the window), a finished view draws each
+ * pixel once, and --stats keeps screenshot frames out of frame_ms. The
+ * meridian binary runs in scripted mode under Xvfb against meridian-tilesim;
+ * screenshots are checked by tile codes and exact colours. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support/test_server.h"
+#include "support/tile_code.h"
+#include "viewer_driver.h"
+
+#define RUN_TIMEOUT_S 150
+
+static mer_test_server g_srv;
+static char g_src[128];
+
+static int setup_server(void **state)
+{
+    (void)state;
+    if (!vd_have_display())
+        return 0;
+    if (!mer_test_server_start(&g_srv, NULL))
+        return -1;
+    snprintf(g_src, sizeof g_src, "%s/{z}/{x}/{y}.png", g_srv.base_url);
+    return 0;
+}
+
+static int teardown_server(void **state)
+{
+    (void)state;
+    if (g_srv.pid > 0)
+        mer_test_server_stop(&g_srv);
+    vd_cleanup_all();
+    return 0;
+}
+
+static void load(const vd_run *r, const char *name, vd_image *img)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", r->dir, name);
+    if (!vd_load_png(path, img))
+        fail_msg("cannot read screenshot %s", path);
+}
+
+static void expect_tile(const vd_image *img, int x0, int y0, int z, int x, int y)
+{
+    mer_tile_id id;
+    if (!vd_decode(img, x0, y0, &id))
+        fail_msg("no tile code at (%d, %d); expected %d/%d/%d", x0, y0, z, x, y);
+    if (id.z != z || id.x != x || id.y != y)
+        fail_msg("at (%d, %d): tile %d/%d/%d, expected %d/%d/%d", x0, y0, id.z, id.x, id.y, z, x, y);
+}
+
+static bool is_background(const uint8_t *p)
+{
+    /* The window's clear colour (gfx.c: 0.87, 0.87, 0.85): no map drawn there. */
+    return abs(p[0] - 222) <= 1 && abs(p[1] - 222) <= 1 && abs(p[2] - 217) <= 1;
+}
+
+/* The widest band with no map: the most adjacent columns (or rows), above
+ * the bottom 40 rows (attribution), in which over half the pixels have the
+ * window's clear colour (gfx.c). A band where nothing was drawn is many
+ * pixels wide; a map may have the colour here and there, even along a
+ * 1-pixel graticule line over land. */
+static int widest_background_band(const vd_image *img)
+{
+    int best = 0, run = 0, rows = img->h - 40;
+    for (int x = 0; x < img->w; x++) {
+        int n = 0;
+        for (int y = 0; y < rows; y++)
+            n += is_background(vd_px(img, x, y));
+        run = 2 * n > rows ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    run = 0;
+    for (int y = 0; y < rows; y++) {
+        int n = 0;
+        for (int x = 0; x < img->w; x++)
+            n += is_background(vd_px(img, x, y));
+        run = 2 * n > img->w ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    return best;
+}
+
+/* Zoom 2 at 1280x720: the world is 1024 px wide, so it shows one and a bit
+ * times. Centred on lon 45 the world's west edge falls on x = 0 and again on
+ * x = 1024: tile 2/0/1 at both places, no grey band, no placeholder. */
+static void test_world_repeats(void **state)
+{
+    (void)state;
+    VD_NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--source", g_src, "--rate", "0", "--size", "1280x720", "--lat", "0", "--lon", "45",
+                          "--zoom", "2", NULL};
+    assert_true(vd_run_script(&r, "key h\nwait-idle 60000\nscreenshot @/a.png\n", args, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    vd_image img;
+    load(&r, "a.png", &img);
+    assert_int_equal(img.w, 1280);
+    /* lat 0 is the world's middle: rows start at y = 360 - 512 + 256 k. */
+    expect_tile(&img, 0, 104, 2, 0, 1);
+    expect_tile(&img, 1024, 104, 2, 0, 1);
+    expect_tile(&img, 768, 360, 2, 3, 2);
+    assert_true(widest_background_band(&img) < 4);
+    assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
+    /* A finished view draws each pixel of the map once. */
+    assert_true(fabs(vd_json_num(r.stats, "\"map_overdraw\"", "last") - 1.0) < 0.01);
+    vd_image_free(&img);
+}
+
+/* Zoom 0 and 1 are lower than a 720 px tall window allows: the view takes the
+ * zoom at which the world is 720 px tall, and nothing is grey. A zoom-pan
+ * (zoom out while panning) ends at that zoom too. */
+static void test_lowest_zoom_fills(void **state)
+{
+    (void)state;
+    VD_NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--source", g_src, "--rate", "0", "--size", "1280x720", "--lat", "60", "--lon", "100",
+                          "--zoom", "0", NULL};
+    assert_true(vd_run_script(&r,
+                              "key h\nwait-idle 60000\nscreenshot @/z0.png\n"
+                              "goto 20 -20 4\nwait-idle 60000\nzoom-pan 200 100 -4 -500 0 300\n"
+                              "wait-idle 60000\nscreenshot @/z1.png\n",
+                              args, RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    double lowest = log2(720.0 / 256.0);
+    const char *l3 = vd_json_line(r.stats, 3);
+    assert_non_null(l3);
+    assert_true(fabs(vd_json_num(l3, NULL, "zoom") - lowest) < 1e-3);
+    assert_true(fabs(vd_json_num(r.stats, "\"view\"", "zoom") - lowest) < 1e-3);
+    const char *names[] = {"z0.png", "z1.png"};
+    for (int i = 0; i < 2; i++) {
+        vd_image img;
+        load(&r, names[i], &img);
+        assert_true(widest_background_band(&img) < 4);
+        vd_image_free(&img);
+    }
+    assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
+    /* Frames that saved a screenshot are counted apart, not in frame_ms. */
+    assert_true(vd_json_num(r.stats, "\"screenshot_frames\"", "count") == 2);
+    assert_true(vd_json_num(r.stats, "\"frame_ms\"", "max") >= 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_world_repeats),
+        cmocka_unit_test(test_lowest_zoom_fills),
+    };
+    return cmocka_run_group_tests(tests, setup_server, teardown_server);
+}
