@@ -235,9 +235,20 @@ static void send_wants(mer_app *a, double now)
 
 /* A state line in plain words instead of a failure count: with --offline, or
  * when requests keep failing without a single response (no network), say so
- * once. A response clears it. */
+ * once (a response clears it); when the server's certificate was refused,
+ * say that. */
 static const char *notice(mer_app *a, const mer_loader_stats *s)
 {
+    /* A refused certificate fails every tile of the source (no retries): it
+     * is neither "offline" nor a count of failures, it is this. */
+    if (s->tls_error[0]) {
+        /* curl's detail is the part after the last ": " (short enough for the HUD). */
+        const char *d = s->tls_error, *p;
+        while ((p = strstr(d, ": ")) != NULL)
+            d = p + 2;
+        snprintf(a->tls_notice, sizeof a->tls_notice, "certificate not accepted: %.100s", d);
+        return a->tls_notice;
+    }
     if (s->responses != a->net_responses)
         a->net_errors_since = 0;
     else if (s->transport_errors > a->net_errors)

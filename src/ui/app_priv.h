@@ -101,6 +101,7 @@ typedef struct mer_app {
     /* No network: transport errors and no response since the last one. */
     uint64_t net_responses, net_errors;
     int net_errors_since;
+    char tls_notice[160];   /* the HUD line for a refused certificate */
     const char *notice;     /* the HUD's plain-words state line, or NULL */
 
     /* Results polled from the loader and not yet uploaded (FIFO). */
