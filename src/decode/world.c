@@ -325,9 +325,21 @@ static mer_world *load(const uint8_t *d, size_t len, const char *font_file, char
     return w;
 }
 
+/* The bundled font sits beside the data: <dir of data>/fonts/DejaVuSans.ttf. */
+static void font_beside(const char *data_path, char *out, size_t len)
+{
+    const char *slash = strrchr(data_path, '/');
+    int dir_len = slash ? (int)(slash - data_path) : 1;
+    snprintf(out, len, "%.*s/fonts/DejaVuSans.ttf", dir_len, slash ? data_path : ".");
+}
+
 mer_world *mer_world_load_mem(const uint8_t *d, size_t len, char *err, size_t errlen)
 {
-    return load(d, len, NULL, err, errlen);
+    char asset[PATH_MAX], font[PATH_MAX + 32];
+    bool found = mer_world_find_asset(asset, sizeof asset);
+    if (found)
+        font_beside(asset, font, sizeof font);
+    return load(d, len, found ? font : NULL, err, errlen);
 }
 
 mer_world *mer_world_load(const char *path, char *err, size_t errlen)
@@ -369,11 +381,8 @@ mer_world *mer_world_load(const char *path, char *err, size_t errlen)
         free(buf);
         return NULL;
     }
-    /* The bundled font sits beside the data: assets/fonts/DejaVuSans.ttf. */
     char font[PATH_MAX + 32];
-    const char *slash = strrchr(path, '/');
-    int dir_len = slash ? (int)(slash - path) : 1;
-    snprintf(font, sizeof font, "%.*s/fonts/DejaVuSans.ttf", dir_len, slash ? path : ".");
+    font_beside(path, font, sizeof font);
     char why[192] = "";
     mer_world *w = load(buf, len, font, why, sizeof why);
     free(buf);
