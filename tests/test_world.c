@@ -79,6 +79,14 @@ static void test_load_file_and_version(void **state)
     mer_world *w = mer_world_load(ASSET, err, sizeof err);
     assert_non_null(w);
     assert_true(mer_world_data_version(w) >= 1);
+    /* Labels in the bundled font (assets/fonts, beside the data) through
+     * FreeType, also when loaded from memory. */
+    assert_int_equal(cairo_font_face_get_type(w->font_country), CAIRO_FONT_TYPE_FT);
+    assert_int_equal(cairo_font_face_get_type(w->font_city), CAIRO_FONT_TYPE_FT);
+    assert_int_equal(cairo_font_face_get_type(g_world->font_country), CAIRO_FONT_TYPE_FT);
+    uint8_t *img = malloc(PX * PX * 4);
+    assert_true(mer_world_render(w, (mer_tile_id){4, 8, 5}, PX, img));
+    free(img);
     mer_world_free(w);
 
     w = mer_world_load("/nonexistent/world.bin", err, sizeof err);

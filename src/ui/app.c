@@ -278,7 +278,8 @@ static void draw_hud(mer_app *a)
     a->notice = notice(a, &ls);
     mer_hud_info in = {.attribution = a->src.attribution, .zoom = a->cam.zoom, .centre_lat = clat,
                        .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a, &ls),
-                       .failed = a->last_failed, .offline = a->cfg->offline, .notice = a->notice};
+                       .failed = a->last_failed, .not_cached = a->last_not_cached, .no_data = a->last_no_data,
+                       .empty = a->last_empty, .offline = a->cfg->offline, .notice = a->notice};
     /* The optional layers' keys, so nobody needs the README to find them. */
     char hint[160];
     mer_layers_hint(&a->layers, hint, sizeof hint);
@@ -344,6 +345,9 @@ static void render_frame(mer_app *a, double t0)
         mer_basemap_end_frame(a->basemap, a->frame);
     a->fading = dc.fading;
     a->last_failed = dc.failed;
+    a->last_not_cached = dc.not_cached;
+    a->last_no_data = dc.no_data;
+    a->last_empty = dc.empty;
     if (draw_layers(a, now))
         a->dirty = true;
     draw_hud(a);
@@ -372,6 +376,8 @@ static void render_frame(mer_app *a, double t0)
     fs.placeholder = dc.placeholder;
     fs.failed = dc.failed;
     fs.not_cached = dc.not_cached;
+    fs.empty = dc.empty;
+    fs.no_data = dc.no_data;
     if (fs.frame_ms > 33.0)
         MER_LOGD(TAG, "slow frame %llu: %.1f ms (uploads %d in %.1f ms, draw %.1f, swap %.1f, %d tiles)",
                  (unsigned long long)a->frame, fs.frame_ms, fs.uploads, fs.upload_ms, fs.draw_ms, fs.swap_ms,

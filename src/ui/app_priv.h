@@ -97,7 +97,7 @@ typedef struct mer_app {
     uint64_t generation;
     uint64_t wants_sent;
     double last_force;
-    int last_failed;
+    int last_failed, last_not_cached, last_no_data, last_empty; /* visible slots, last frame (HUD) */
     /* No network: transport errors and no response since the last one. */
     uint64_t net_responses, net_errors;
     int net_errors_since;
