@@ -1,5 +1,5 @@
-# HTTPS and HTTP/2 through nginx in front of tilesim (issue 13): needs
-# nginx-light and openssl (scripts/packages.txt).
+# HTTPS and HTTP/2 through nginx in front of tilesim, and limits through the
+# command line (issue 13): needs nginx-light and openssl (scripts/packages.txt).
 if(TARGET meridian-tilesim)
   add_test(NAME https COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/https.sh
     $<TARGET_FILE:meridian> $<TARGET_FILE:meridian-tilesim>)
@@ -13,4 +13,11 @@ if(TARGET meridian-tilesim)
     set_tests_properties(https_viewer PROPERTIES TIMEOUT 300 LABELS "loader;gui"
       ENVIRONMENT "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp")
   endif()
+endif()
+# Limits through the command line: summary notes, defaults vs --no-adaptive.
+if(TARGET meridian-tilesim)
+  add_test(NAME limits_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/limits_cli.sh
+    $<TARGET_FILE:meridian> $<TARGET_FILE:meridian-tilesim>)
+  set_tests_properties(limits_cli PROPERTIES TIMEOUT 300 LABELS loader
+    ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp")
 endif()
