@@ -10,10 +10,14 @@
 #    request reaching nginx;
 #  - CURL_CA_BUNDLE and SSL_CERT_FILE are honoured; an unreadable --ca-file
 #    is an error.
-# Usage: https.sh MERIDIAN TILESIM
+#  - with --viewer (a GUI test: needs the display scripts/test gives), the
+#    viewer against a wrong CA: its HUD line (the stats' "notice") says the
+#    certificate was not accepted.
+# Usage: https.sh MERIDIAN TILESIM [--viewer]
 set -u
 bin=$1
 sim=$2
+viewer=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=support/tls_proxy.sh
 . "$here/support/tls_proxy.sh"
@@ -72,6 +76,27 @@ NGINX_PIDS+=("$NGINX_PID")
 A_H2=$H2_PORT
 A_H1=$H1_PORT
 CA=$T/pki/ca.pem
+
+if [ "$viewer" = --viewer ]; then
+    [ -n "${DISPLAY:-}" ] || { bad "no DISPLAY: GUI tests run under xvfb-run (scripts/test)"; exit 1; }
+    mkdir -p "$T/v/cache" "$T/v/state"
+    printf 'wait-idle 60000\nscreenshot %s\nquit\n' "$T/v/shot.png" >"$T/v/script.txt"
+    XDG_CACHE_HOME=$T/v/cache XDG_STATE_HOME=$T/v/state SDL_VIDEODRIVER=${SDL_VIDEODRIVER:-x11} \
+        LIBGL_ALWAYS_SOFTWARE=1 SDL_AUDIODRIVER=dummy \
+        "$bin" --no-config --script "$T/v/script.txt" --stats "$T/v/stats.json" --size 640x400 \
+        --source "https://localhost:$A_H2/{z}/{x}/{y}.png" --ca-file "$T/pki/other-ca.pem" \
+        --lat 20 --lon 10 --zoom 3 >"$T/v/out" 2>&1
+    rc=$?
+    notice=$(grep -o '"notice": "[^"]*"' "$T/v/stats.json" 2>/dev/null)
+    if [ "$rc" -eq 0 ] && grep -q 'certificate not accepted' <<<"$notice" && grep -q 'tls_error": "certificate' "$T/v/stats.json"; then
+        ok "viewer, wrong CA: the HUD says $notice"
+    else
+        bad "viewer, wrong CA: rc $rc, $notice: $(tail -3 "$T/v/out")"
+    fi
+    echo "$pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+    exit
+fi
 
 # ---- HTTP/2, one connection ----
 fetch h2 "https://localhost:$A_H2" --ca-file "$CA" --cache-dir "$T/cache"

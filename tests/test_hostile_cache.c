@@ -111,6 +111,34 @@ static void test_extent_ignores_hostile_rows(void **state)
     mer_cache_close(c);
 }
 
+/* A tile blob bigger than any tile (17 MB) is never read into memory, and a
+ * 20 MB metadata value is refused rather than copied. */
+static void test_oversized_values(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/big.mbtiles", g_dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    exec_sql(db, "CREATE TABLE metadata (name text, value text);"
+                 "CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, tile_data blob);"
+                 "INSERT INTO tiles VALUES (1,0,1,zeroblob(17000000)),(1,1,1,x'0102');"
+                 "INSERT INTO metadata VALUES ('name', hex(zeroblob(10000000)));");
+    sqlite3_close(db);
+    char err[256];
+    mer_cache *c = mer_cache_open_mbtiles(path, true, err, sizeof err);
+    assert_non_null(c);
+    mer_cache_entry ce;
+    assert_int_not_equal(mer_cache_get(c, (mer_tile_id){1, 0, 0}, &ce), MER_CACHE_HIT);
+    assert_null(ce.data);
+    assert_int_equal(mer_cache_get(c, (mer_tile_id){1, 1, 0}, &ce), MER_CACHE_HIT);
+    assert_int_equal(ce.len, 2);
+    mer_cache_entry_free(&ce);
+    char buf[64] = "x";
+    assert_false(mer_cache_get_metadata(c, "name", buf, sizeof buf));
+    mer_cache_close(c);
+}
+
 /* The side table of a cache file names tiles at zoom 100 and -5 (written by
  * another program): eviction removes them by their stored key, with no
  * coordinate conversion, and the valid tiles follow by LRU order. */
@@ -357,6 +385,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_extent_ignores_hostile_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oversized_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evict_hostile_side_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uri_characters_in_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_names_do_not_collide, setup, teardown),

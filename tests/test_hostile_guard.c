@@ -92,6 +92,10 @@ static void test_hosts(void **state)
         {"https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png", false, "opentopomap"},
         {"https://tile.openstreetmap.org.example.com/{z}/{x}/{y}.png", false, NULL},
         {"https://notopenstreetmap.org/{z}/{x}/{y}.png", false, NULL},
+        /* libcurl maps these to tile.openstreetmap.org (IDNA, UTS #46) */
+        {"https://\xef\xbd\x94\xef\xbd\x89\xef\xbd\x8c\xef\xbd\x85.openstreetmap.org/{z}/{x}/{y}.png", false, "osm"},
+        {"https://tile\xe3\x80\x82openstreetmap\xe3\x80\x82org/{z}/{x}/{y}.png", false, "osm"},
+        {"http://tile.openstreetmap.org%2e/{z}/{x}/{y}.png", false, "osm"},
         {"http://127.0.0.1:8080/{z}/{x}/{y}.png", true, NULL},
         {"http://localhost/{z}/{x}/{y}.png", true, NULL},
         {"http://[::1]:9/{z}/{x}/{y}.png", true, NULL},

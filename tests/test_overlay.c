@@ -254,7 +254,7 @@ static long tour_429s(bool adaptive)
     const char *tour = "key h\nwait-idle 90000\npan 500 0 300\nwait-idle 90000\nzoom-at 384 256 1 300\n"
                        "wait-idle 90000\npan 0 400 300\nwait-idle 90000\n";
     const char *args[] = {"--source", src, "--max-concurrent", "16", "--rate", "0", "--size", "768x512", "--lat",
-                          "20", "--lon", "10", "--zoom", "4", adaptive ? "--adaptive" : NULL, NULL};
+                          "20", "--lon", "10", "--zoom", "4", adaptive ? NULL : "--no-adaptive", NULL};
     bool ran = vd_run_script(&r, tour, args, RUN_TIMEOUT_S);
     char json[4096] = "";
     bool got = mer_test_server_get_stats(&srv, json, sizeof json);
@@ -288,7 +288,8 @@ static void test_adaptive_gets_fewer_429s(void **state)
 }
 
 /* The panel draws its box top-right; the live keys reach the loader
- * ([ lowers the cap, A turns adaptive on) as --stats shows at the end. */
+ * ([ lowers the cap, M turns adaptive limits off: they are on by default) as
+ * --stats shows at the end. */
 static void test_panel_keys(void **state)
 {
     VD_NEED_DISPLAY();
@@ -323,12 +324,12 @@ static void test_panel_keys(void **state)
         }
     assert_true(darker > total / 2);
     /* After the panel was hidden, A pans again (not a panel key): adaptive
-     * stays on, and the cap maximum is 6 - 2 = 4. (The loader publishes
+     * stays off, and the cap maximum is 6 - 2 = 4. (The loader publishes
      * stats with the next want: the goto and wait-idle make sure of one.) */
     assert_true(vd_json_num(r.stats, "\"loader\"", "cap_max") == 4);
     const char *ad = strstr(r.stats, "\"adaptive\": ");
     assert_non_null(ad);
-    assert_true(strncmp(ad + 12, "true", 4) == 0);
+    assert_true(strncmp(ad + 12, "false", 5) == 0);
     vd_image_free(&off);
     vd_image_free(&on);
 }

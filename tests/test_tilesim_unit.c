@@ -1,6 +1,7 @@
 /* meridian-tilesim's parts without the server: the encoded-tile LRU cache,
  * live settings and their checks, and the tile pictures (code block decodes
- * for many ids; the map is continuous across tile edges and zoom levels). */
+ * for many ids; the synthetic and the real world map are continuous across
+ * tile edges). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,35 @@ static void test_map_is_continuous(void **state)
     free(pc);
 }
 
+/* The real world map as tilesim serves it (relief on, no codes): neighbours
+ * meet without a seam, and without --codes no code block decodes. */
+static void test_world_map_is_continuous(void **state)
+{
+    char err[256];
+    mer_world *w = mer_world_load(MERIDIAN_SOURCE_DIR "/assets/world.bin", err, sizeof err);
+    assert_non_null(w);
+    const tsim_style st = {w, false};
+    /* Switzerland and Austria at zoom 6, full relief; the Atlantic for unrelated. */
+    mer_tile_id a = {6, 33, 22}, b = {6, 34, 22}, far = {6, 20, 25};
+    uint8_t *pa = tsim_render_style(&st, a, 1), *pb = tsim_render_style(&st, b, 1);
+    uint8_t *pf = tsim_render_style(&st, far, 1);
+    assert_true(pa && pb && pf);
+    double seam = diff(pa + 255 * 3, 256 * 3, pb, 256 * 3, 256);
+    double inner = diff(pa + 254 * 3, 256 * 3, pa + 255 * 3, 256 * 3, 256);
+    double unrelated = diff(pa + 255 * 3, 256 * 3, pf, 256 * 3, 256);
+    print_message("world: seam %.1f, inside %.1f, unrelated %.1f\n", seam, inner, unrelated);
+    assert_true(seam < 8.0); /* as the synthetic map (4.7 now; lines crossing the seam count) */
+    assert_true(seam * 2 < unrelated);
+    uint8_t *rgba = to_rgba(pa, 256);
+    mer_tile_id got;
+    assert_false(mer_test_decode_tile_id(rgba, 256, 256, 256, 0, 0, 1, &got));
+    free(rgba);
+    free(pa);
+    free(pb);
+    free(pf);
+    mer_world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_live_settings),
         cmocka_unit_test(test_code_for_many_ids),
         cmocka_unit_test(test_map_is_continuous),
+        cmocka_unit_test(test_world_map_is_continuous),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

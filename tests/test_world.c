@@ -2,7 +2,9 @@
  * the loader: the data file is checked before use, land and sea are where
  * they are, neighbouring tiles agree along their edges (labels too), and
  * tiles come out of the loader rendered on its workers. */
+#define _XOPEN_SOURCE 700 /* nftw, for support/tmpdir.h */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +21,10 @@
 #include "core/tile.h"
 #include "decode/world.h"
 #include "decode/world_impl.h"
+#include "decode/decode.h"
 #include "net/loader.h"
+#include "support/run.h"
+#include "support/tmpdir.h"
 
 #define ASSET MERIDIAN_SOURCE_DIR "/assets/world.bin"
 #define PX 256
@@ -74,6 +79,14 @@ static void test_load_file_and_version(void **state)
     mer_world *w = mer_world_load(ASSET, err, sizeof err);
     assert_non_null(w);
     assert_true(mer_world_data_version(w) >= 1);
+    /* Labels in the bundled font (assets/fonts, beside the data) through
+     * FreeType, also when loaded from memory. */
+    assert_int_equal(cairo_font_face_get_type(w->font_country), CAIRO_FONT_TYPE_FT);
+    assert_int_equal(cairo_font_face_get_type(w->font_city), CAIRO_FONT_TYPE_FT);
+    assert_int_equal(cairo_font_face_get_type(g_world->font_country), CAIRO_FONT_TYPE_FT);
+    uint8_t *img = malloc(PX * PX * 4);
+    assert_true(mer_world_render(w, (mer_tile_id){4, 8, 5}, PX, img));
+    free(img);
     mer_world_free(w);
 
     w = mer_world_load("/nonexistent/world.bin", err, sizeof err);
@@ -408,6 +421,60 @@ static void test_labels_cross_edges(void **state)
     free(img);
 }
 
+/* ---- threads ----------------------------------------------------------- */
+
+#define N_THREADS 4
+#define N_TILES 6
+
+typedef struct job {
+    int id;
+    uint8_t *out[N_TILES];
+    bool ok;
+} job;
+
+static mer_tile_id thread_tile(int t, int i)
+{
+    /* the same tiles in a different order in each thread */
+    static const mer_tile_id tiles[N_TILES] = {{2, 2, 1}, {4, 8, 5}, {5, 17, 11}, {6, 33, 22},
+                                               {3, 6, 3}, {7, 112, 50}};
+    return tiles[(i + t) % N_TILES];
+}
+
+static void *render_thread(void *arg)
+{
+    job *j = arg;
+    j->ok = true;
+    for (int i = 0; i < N_TILES; i++) {
+        j->out[i] = malloc(PX * PX * 4);
+        j->ok = j->ok && j->out[i] && mer_world_render(g_world, thread_tile(j->id, i), PX, j->out[i]);
+    }
+    return NULL;
+}
+
+/* One loaded map, several threads rendering at once: every tile comes out
+ * as it does alone (ThreadSanitizer watches the shared data in the tsan run). */
+static void test_concurrent_renders(void **state)
+{
+    pthread_t th[N_THREADS];
+    job jobs[N_THREADS];
+    for (int t = 0; t < N_THREADS; t++) {
+        jobs[t] = (job){.id = t};
+        assert_int_equal(pthread_create(&th[t], NULL, render_thread, &jobs[t]), 0);
+    }
+    for (int t = 0; t < N_THREADS; t++)
+        pthread_join(th[t], NULL);
+    uint8_t *alone = malloc(PX * PX * 4);
+    for (int t = 0; t < N_THREADS; t++) {
+        assert_true(jobs[t].ok);
+        for (int i = 0; i < N_TILES; i++) {
+            assert_true(mer_world_render(g_world, thread_tile(t, i), PX, alone));
+            assert_memory_equal(alone, jobs[t].out[i], PX * PX * 4);
+            free(jobs[t].out[i]);
+        }
+    }
+    free(alone);
+}
+
 /* ---- the world source through the loader ------------------------------ */
 
 static void test_loader_world_source(void **state)
@@ -472,6 +539,46 @@ static void test_loader_world_source(void **state)
     assert_non_null(strstr(err, "world map"));
 }
 
+/* `meridian fetch --source world`: the whole world at zoom 1 as one PNG,
+ * rendered by the loader's workers, with land and sea where they are. */
+static void test_fetch_world(void **state)
+{
+    char dir[256], out[320], log[320];
+    assert_true(mer_test_mkdtemp(dir, sizeof dir, "world"));
+    snprintf(out, sizeof out, "%s/w.png", dir);
+    snprintf(log, sizeof log, "%s/log.txt", dir);
+    const char *args[] = {"fetch", "--source", "world", "--zoom", "1", "--x", "0:1", "--y", "0:1",
+                          "--out", out, "--quiet", NULL};
+    int rc = mer_test_run_meridian(args, log, NULL);
+    if (rc != 0)
+        fail_msg("meridian fetch --source world exited %d (log in %s)", rc, log);
+    FILE *f = fopen(out, "rb");
+    assert_non_null(f);
+    static uint8_t png[4 << 20];
+    size_t len = fread(png, 1, sizeof png, f);
+    fclose(f);
+    uint8_t *rgba = NULL;
+    int w = 0, h = 0;
+    char why[128];
+    assert_true(mer_decode_image(png, len, 512, &rgba, &w, &h, why, sizeof why));
+    uint8_t sea[3], land[3];
+    mer_world_colors(sea, land);
+    for (size_t i = 0; i < sizeof LANDS / sizeof LANDS[0]; i++) {
+        double px, py;
+        mer_lonlat_to_pixel(LANDS[i].lon, LANDS[i].lat, 1, 256, &px, &py);
+        if (!near(&rgba[((int)py * 512 + (int)px) * 4], land, 24))
+            fail_msg("fetched z1: %s is not land", LANDS[i].name);
+    }
+    for (size_t i = 0; i < sizeof SEAS / sizeof SEAS[0]; i++) {
+        double px, py;
+        mer_lonlat_to_pixel(SEAS[i].lon, SEAS[i].lat, 1, 256, &px, &py);
+        if (!near(&rgba[((int)py * 512 + (int)px) * 4], sea, 24))
+            fail_msg("fetched z1: %s is not sea", SEAS[i].name);
+    }
+    free(rgba);
+    mer_test_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,7 +590,9 @@ int main(void)
         cmocka_unit_test(test_render_arguments),
         cmocka_unit_test(test_neighbours_agree),
         cmocka_unit_test(test_labels_cross_edges),
+        cmocka_unit_test(test_concurrent_renders),
         cmocka_unit_test(test_loader_world_source),
+        cmocka_unit_test(test_fetch_world),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

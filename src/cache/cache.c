@@ -42,7 +42,9 @@ _Static_assert(MER_CACHE_MAX_TILE_BYTES == 16777216, "ST_TOTAL's SQL spells the 
 static const char *const g_sql[ST_COUNT] = {
     [ST_GET_INFO] = "SELECT etag, last_modified, expires, fetched, empty FROM mer_tile_info "
                     "WHERE zoom_level=?1 AND tile_column=?2 AND tile_row=?3",
-    [ST_GET_TILE] = "SELECT tile_data FROM tiles WHERE zoom_level=?1 AND tile_column=?2 AND tile_row=?3",
+    /* length() reads a blob's size from its record header, not the blob. */
+    [ST_GET_TILE] = "SELECT CASE WHEN length(tile_data) <= 16777216 THEN tile_data END, length(tile_data) "
+                    "FROM tiles WHERE zoom_level=?1 AND tile_column=?2 AND tile_row=?3",
     [ST_HAS_TILE] = "SELECT 1 FROM tiles WHERE zoom_level=?1 AND tile_column=?2 AND tile_row=?3",
     [ST_PUT_TILE] = "INSERT OR REPLACE INTO tiles(zoom_level, tile_column, tile_row, tile_data) "
                     "VALUES (?1, ?2, ?3, ?4)",
@@ -234,6 +236,15 @@ static int open_db(const char *uri, int flags, bool writable, bool wal, sqlite3 
     /* Another Meridian process may hold the write lock for a batch (<= ~250 ms);
      * wait for it rather than fail. */
     sqlite3_busy_timeout(db, 5000);
+    /* The file may come from anyone (an .mbtiles someone sent): SQLite's
+     * advice for untrusted databases. No value bigger than a tile may be
+     * (a 1 GB blob would be read into memory whole), views and triggers in
+     * the file may not call functions with side effects, corrupt cells are
+     * caught early, and the schema cannot be altered through writes. */
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, (int)MER_CACHE_MAX_TILE_BYTES + 4096);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    sqlite3_exec(db, "PRAGMA cell_size_check=ON", NULL, NULL, NULL);
     /* Touch the header now so a file that is not a database shows up here. */
     rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
     if (rc != SQLITE_OK)

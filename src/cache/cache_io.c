@@ -129,7 +129,10 @@ static mer_cache_result lookup(mer_cache *c, mer_tile_id t, mer_cache_entry *out
         if (want_data) {
             const void *blob = sqlite3_column_blob(st, 0);
             int n = sqlite3_column_bytes(st, 0);
-            if (n <= 0 || !blob) {
+            if (sqlite3_column_int64(st, 1) > (int64_t)MER_CACHE_MAX_TILE_BYTES) {
+                /* Not a tile (another program wrote it): never read into memory. */
+                res = MER_CACHE_MISS;
+            } else if (n <= 0 || !blob) {
                 out->meta.empty = true; /* a zero-byte tile in a foreign file: nothing to draw */
             } else if ((out->data = malloc((size_t)n)) != NULL) {
                 memcpy(out->data, blob, (size_t)n);

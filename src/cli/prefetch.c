@@ -188,6 +188,11 @@ static void explain_refusal(const mer_source *s)
                 s->url);
         return;
     }
+    if (s->kind == MER_SOURCE_WORLD) {
+        fprintf(stderr, "meridian prefetch: the world source is drawn on this machine from its built-in "
+                        "data; it needs no prefetch and works offline\n");
+        return;
+    }
     mer_source provider;
     if (mer_source_provider(s, &provider) && strcmp(provider.id, "osm") == 0)
         fprintf(stderr, "meridian prefetch: OpenStreetMap's tile usage policy forbids bulk downloading "

@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <curl/curl.h>
+#include <idn2.h>
 
 bool mer_url_host(const char *url, char *host, size_t len)
 {
@@ -17,16 +19,33 @@ bool mer_url_host(const char *url, char *host, size_t len)
     char *h = NULL;
     bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
               curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && h && *h;
-    if (ok) {
-        size_t n = strlen(h);
-        while (n > 1 && h[n - 1] == '.')
+    /* A host with non-ASCII characters is sent as its IDNA form: libcurl
+     * maps "ｔｉｌｅ.openstreetmap.org" or "tile。openstreetmap。org" (fullwidth
+     * letters, ideographic full stops) to tile.openstreetmap.org with libidn2
+     * (UTS #46, non-transitional, then transitional), so the policy must see
+     * the same name. A name libidn2 refuses cannot be requested at all. */
+    char *ace = NULL;
+    const char *name = h;
+    for (const char *p = h; ok && *p; p++)
+        if ((unsigned char)*p >= 0x80) {
+            if (idn2_lookup_u8((const uint8_t *)h, (uint8_t **)&ace, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) !=
+                    IDN2_OK &&
+                idn2_lookup_u8((const uint8_t *)h, (uint8_t **)&ace, IDN2_TRANSITIONAL) != IDN2_OK)
+                ok = false;
+            name = ace;
+            break;
+        }
+    if (ok && name) {
+        size_t n = strlen(name);
+        while (n > 1 && name[n - 1] == '.')
             n--; /* "tile.openstreetmap.org." is the same host */
         ok = n < len;
         for (size_t i = 0; ok && i < n; i++)
-            host[i] = (char)tolower((unsigned char)h[i]);
+            host[i] = (char)tolower((unsigned char)name[i]);
         if (ok)
             host[n] = '\0';
     }
+    idn2_free(ace);
     curl_free(h);
     curl_url_cleanup(u);
     if (!ok)

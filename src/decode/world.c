@@ -1,4 +1,4 @@
-/* Loading the world map's data file and placing its labels.
+/* Loading the world map's data file (labels: world_labels.c).
  *
  * Everything in the file is treated as hostile until checked: the header,
  * every section's offset and length, every count against the bytes that
@@ -234,151 +234,6 @@ static bool load_labels(mer_world *w, const section *s, const uint8_t *base, cha
     return true;
 }
 
-double mer_world_font_size(int kind)
-{
-    return kind == WL_CITY ? FONT_CITY : kind == WL_OCEAN ? FONT_OCEAN : FONT_COUNTRY;
-}
-
-cairo_font_face_t *mer_world_font(const mer_world *w, int kind)
-{
-    return kind == WL_CITY ? w->font_city : kind == WL_OCEAN ? w->font_ocean : w->font_country;
-}
-
-void mer_world_label_geom(const wlabel *l, int side, wgeom *g)
-{
-    double tw = l->tw, th = l->th, dot = CITY_DOT + 1;
-    if (l->kind != WL_CITY) {
-        *g = (wgeom){-tw / 2, -th / 2, tw / 2, th / 2, -tw / 2, -th / 2};
-        return;
-    }
-    switch (side) {
-    case 1: g->tx = -CITY_GAP - tw, g->ty = -th / 2; break;
-    case 2: g->tx = -tw / 2, g->ty = -dot - th; break;
-    case 3: g->tx = -tw / 2, g->ty = dot; break;
-    default: g->tx = CITY_GAP, g->ty = -th / 2; break;
-    }
-    /* the box holds the dot and the text */
-    g->x0 = g->tx < -dot ? g->tx : -dot;
-    g->x1 = g->tx + tw > dot ? g->tx + tw : dot;
-    g->y0 = g->ty < -dot ? g->ty : -dot;
-    g->y1 = g->ty + th > dot ? g->ty + th : dot;
-}
-
-/* Box of label l on side `side` at zoom z in world pixels (256 px tiles),
- * halo and a pixel of air included. */
-static void label_box(const wlabel *l, int side, int z, int bits, double b[4])
-{
-    double s = ldexp(256.0, z - bits), pad = LABEL_HALO + 1;
-    wgeom g;
-    mer_world_label_geom(l, side, &g);
-    b[0] = l->x * s + g.x0 - pad;
-    b[1] = l->y * s + g.y0 - pad;
-    b[2] = l->x * s + g.x1 + pad;
-    b[3] = l->y * s + g.y1 + pad;
-}
-
-/* May label l show at zoom z? Oceans at small scales, cities from their
- * rank's zoom on, countries where their name fits inside them. */
-static bool label_fits(const wlabel *l, int z, int bits)
-{
-    if (l->kind == WL_OCEAN)
-        return z >= 1 && z <= 5;
-    if (l->kind == WL_CITY)
-        return z >= l->rank;
-    double s = ldexp(256.0, z - bits);
-    double bw = l->bw * s, bh = l->bh * s, r = l->r * s;
-    return l->tw <= bw * 0.9 && l->th <= bh * 0.8 && r * 2.0 >= l->th * 1.2;
-}
-
-/* Does box b overlap any of the n boxes kept, here or one world east or west? */
-static bool clashes(const double b[4], const double *boxes, size_t n, double world)
-{
-    for (size_t q = 0; q < n; q++) {
-        const double *o = &boxes[q * 4];
-        for (int wrap = -1; wrap <= 1; wrap++) {
-            double dx = wrap * world;
-            if (b[0] < o[2] + dx && o[0] + dx < b[2] && b[1] < o[3] && o[1] < b[3])
-                return true;
-        }
-    }
-    return false;
-}
-
-/* One global, deterministic placement per zoom: oceans, then the rest in
- * file order (countries by area, capitals, cities by population), each label
- * kept if it may show and its box overlaps no box kept before it (boxes
- * compared across the antimeridian too). */
-static bool place_labels(mer_world *w)
-{
-    size_t n = w->nlabels;
-    w->placed = calloc((size_t)(LABEL_ZMAX + 1) * (n ? n : 1), 1);
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-    double *boxes = malloc((n ? n : 1) * 4 * sizeof *boxes);
-    if (!w->placed || !order || !boxes) {
-        free(order);
-        free(boxes);
-        return false;
-    }
-    size_t k = 0;
-    for (int pass = 0; pass < 2; pass++) /* oceans first, then the rest in file order */
-        for (size_t i = 0; i < n; i++)
-            if ((w->labels[i].kind == WL_OCEAN) == (pass == 0))
-                order[k++] = i;
-    for (int z = 0; z <= LABEL_ZMAX; z++) {
-        double world = ldexp(256.0, z);
-        size_t kept = 0;
-        for (size_t j = 0; j < n; j++) {
-            const wlabel *l = &w->labels[order[j]];
-            if (!label_fits(l, z, w->bits))
-                continue;
-            /* A city tries each side of its dot in turn; the first free one wins. */
-            int sides = l->kind == WL_CITY ? CITY_SIDES : 1;
-            for (int side = 0; side < sides; side++) {
-                double b[4];
-                label_box(l, side, z, w->bits, b);
-                if (clashes(b, boxes, kept, world))
-                    continue;
-                memcpy(&boxes[kept * 4], b, sizeof b);
-                kept++;
-                w->placed[(size_t)z * n + order[j]] = (uint8_t)(1 + side);
-                break;
-            }
-        }
-    }
-    free(order);
-    free(boxes);
-    return true;
-}
-
-static bool measure_labels(mer_world *w)
-{
-    w->font_country = cairo_toy_font_face_create("DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
-                                                 CAIRO_FONT_WEIGHT_BOLD);
-    w->font_ocean = cairo_toy_font_face_create("DejaVu Sans", CAIRO_FONT_SLANT_ITALIC,
-                                               CAIRO_FONT_WEIGHT_NORMAL);
-    w->font_city = cairo_toy_font_face_create("DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
-                                              CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
-    cairo_t *cr = cairo_create(s);
-    bool ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
-    for (size_t i = 0; ok && i < w->nlabels; i++) {
-        wlabel *l = &w->labels[i];
-        cairo_set_font_face(cr, mer_world_font(w, l->kind));
-        cairo_set_font_size(cr, mer_world_font_size(l->kind));
-        cairo_font_extents_t fe;
-        cairo_text_extents_t te;
-        cairo_font_extents(cr, &fe);
-        cairo_text_extents(cr, l->name, &te);
-        l->tw = te.x_advance;
-        l->th = fe.ascent + fe.descent;
-        l->ascent = fe.ascent;
-        ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
-    }
-    cairo_destroy(cr);
-    cairo_surface_destroy(s);
-    return ok;
-}
-
 static bool check_sections(const uint8_t *d, size_t len, section *secs, uint32_t n, char *err,
                            size_t errlen)
 {
@@ -426,7 +281,9 @@ static bool check_sections(const uint8_t *d, size_t len, section *secs, uint32_t
     return true;
 }
 
-mer_world *mer_world_load_mem(const uint8_t *d, size_t len, char *err, size_t errlen)
+/* Everything but reading the file; font_file may be NULL (mer_world_fonts). */
+static mer_world *load(const uint8_t *d, size_t len, const char *font_file, char *err,
+                       size_t errlen)
 {
     if (!d || len < HEADER_BYTES || memcmp(d, "MERWORLD", 8) != 0) {
         fail(err, errlen, "not a world map file (no MERWORLD header)");
@@ -460,12 +317,29 @@ mer_world *mer_world_load_mem(const uint8_t *d, size_t len, char *err, size_t er
             return NULL;
         }
     }
-    if (!measure_labels(w) || !place_labels(w)) {
+    if (!mer_world_fonts(w, font_file) || !mer_world_place_labels(w)) {
         fail(err, errlen, "cannot measure the labels (Cairo fonts)");
         mer_world_free(w);
         return NULL;
     }
     return w;
+}
+
+/* The bundled font sits beside the data: <dir of data>/fonts/DejaVuSans.ttf. */
+static void font_beside(const char *data_path, char *out, size_t len)
+{
+    const char *slash = strrchr(data_path, '/');
+    int dir_len = slash ? (int)(slash - data_path) : 1;
+    snprintf(out, len, "%.*s/fonts/DejaVuSans.ttf", dir_len, slash ? data_path : ".");
+}
+
+mer_world *mer_world_load_mem(const uint8_t *d, size_t len, char *err, size_t errlen)
+{
+    char asset[PATH_MAX], font[PATH_MAX + 32];
+    bool found = mer_world_find_asset(asset, sizeof asset);
+    if (found)
+        font_beside(asset, font, sizeof font);
+    return load(d, len, found ? font : NULL, err, errlen);
 }
 
 mer_world *mer_world_load(const char *path, char *err, size_t errlen)
@@ -507,8 +381,10 @@ mer_world *mer_world_load(const char *path, char *err, size_t errlen)
         free(buf);
         return NULL;
     }
+    char font[PATH_MAX + 32];
+    font_beside(path, font, sizeof font);
     char why[192] = "";
-    mer_world *w = mer_world_load_mem(buf, len, why, sizeof why);
+    mer_world *w = load(buf, len, font, why, sizeof why);
     free(buf);
     if (!w)
         fail(err, errlen, "%s: %s", path, why);
@@ -527,12 +403,7 @@ void mer_world_free(mer_world *w)
     free(w->labels);
     free(w->placed);
     free(w->pts);
-    if (w->font_country)
-        cairo_font_face_destroy(w->font_country);
-    if (w->font_ocean)
-        cairo_font_face_destroy(w->font_ocean);
-    if (w->font_city)
-        cairo_font_face_destroy(w->font_city);
+    mer_world_fonts_free(w);
     free(w);
 }
 

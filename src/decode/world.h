@@ -23,7 +23,8 @@ typedef struct mer_world mer_world;
 /* Reads and checks the file. NULL with a one-line reason in err on failure
  * (missing, truncated, corrupt, wrong version). Call from one thread. */
 mer_world *mer_world_load(const char *path, char *err, size_t errlen);
-/* The same from bytes in memory (copied as needed; data may be freed after). */
+/* The same from bytes in memory (copied as needed; data may be freed after);
+ * the labels' font comes from beside mer_world_find_asset's file. */
 mer_world *mer_world_load_mem(const uint8_t *data, size_t len, char *err, size_t errlen);
 void mer_world_free(mer_world *w);
 

@@ -81,6 +81,13 @@ void mer_world_label_geom(const wlabel *l, int side, wgeom *g);
 bool mer_world_render_window(const mer_world *w, int z, int tile_px, double x0, double y0,
                              int width, int height, uint8_t *rgba_out);
 
+/* world_labels.c, at load time: the label faces (from font_file, the bundled
+ * TrueType font, or Cairo's toy faces when NULL or unreadable) and each
+ * label's measured text; then the placement for zooms 0..LABEL_ZMAX. */
+bool mer_world_fonts(mer_world *w, const char *font_file);
+void mer_world_fonts_free(mer_world *w);
+bool mer_world_place_labels(mer_world *w);
+
 double mer_world_font_size(int kind);
 cairo_font_face_t *mer_world_font(const mer_world *w, int kind);
 

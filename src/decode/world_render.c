@@ -213,6 +213,15 @@ static void add_line(view *v, const witem *it)
     }
 }
 
+/* Lakes and rivers exist at fewer levels than the land: the finest level
+ * at or below lod that has them. */
+static const wlayer *water_layer(const mer_world *w, int kind, int lod)
+{
+    while (lod > 0 && w->layers[kind][lod].n == 0)
+        lod--;
+    return &w->layers[kind][lod];
+}
+
 static int pick_lod(int z, int px)
 {
     double ez = z + log2(px / 256.0);
@@ -436,9 +445,10 @@ bool mer_world_render_window(const mer_world *w, int z, int tile_px, double x0, 
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
     cairo_set_source_rgb(cr, LAND[0] / 255.0, LAND[1] / 255.0, LAND[2] / 255.0);
     draw_polygons(&v, &w->layers[WK_LAND][lod], 0);
-    if (w->layers[WK_LAKE][lod].n) {
+    const wlayer *lakes = water_layer(w, WK_LAKE, lod), *rivers = water_layer(w, WK_RIVER, lod);
+    if (lakes->n) {
         cairo_set_source_rgb(cr, SEA[0] / 255.0, SEA[1] / 255.0, SEA[2] / 255.0);
-        draw_polygons(&v, &w->layers[WK_LAKE][lod], LAKE_MIN_PX * v.k);
+        draw_polygons(&v, lakes, LAKE_MIN_PX * v.k);
     }
     draw_graticule(&v);
 
@@ -449,20 +459,19 @@ bool mer_world_render_window(const mer_world *w, int z, int tile_px, double x0, 
     set_rgb(cr, COAST, 1);
     cairo_set_line_width(cr, lw * v.k);
     draw_lines(&v, &w->layers[WK_COAST][lod]);
-    if (w->layers[WK_LAKE][lod].n) {
+    if (lakes->n) {
         /* Lake shores: the rings themselves, stroked. */
         cairo_new_path(cr);
-        for (size_t i = 0; i < w->layers[WK_LAKE][lod].n; i++)
-            if (box_hits(&v, &w->layers[WK_LAKE][lod].items[i].b) &&
-                !speck(&v, &w->layers[WK_LAKE][lod].items[i].b, LAKE_MIN_PX * v.k))
-                add_ring(&v, &w->layers[WK_LAKE][lod].items[i]);
+        for (size_t i = 0; i < lakes->n; i++)
+            if (box_hits(&v, &lakes->items[i].b) && !speck(&v, &lakes->items[i].b, LAKE_MIN_PX * v.k))
+                add_ring(&v, &lakes->items[i]);
         cairo_set_line_width(cr, lw * 0.7 * v.k);
         cairo_stroke(cr);
     }
-    if (z >= 4 && w->layers[WK_RIVER][lod].n) {
+    if (z >= 4 && rivers->n) {
         set_rgb(cr, RIVER, 1);
         cairo_set_line_width(cr, (z < 6 ? 0.6 : z < 9 ? 0.9 : 1.2) * v.k);
-        draw_lines(&v, &w->layers[WK_RIVER][lod]);
+        draw_lines(&v, rivers);
     }
     set_rgb(cr, BORDER, 1);
     cairo_set_line_width(cr, (z < 3 ? 0.6 : z < 6 ? 0.9 : 1.3) * v.k);

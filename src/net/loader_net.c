@@ -353,6 +353,11 @@ static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
     case MER_V_FAIL:
         describe_error(x, (int)cc, status, l->limits.max_body_bytes, code, reason, sizeof reason);
         if (mer_curl_cert_error((int)cc) && !l->tls_error[0]) {
+            /* curl's text reaches the HUD and JSON files: printable ASCII only,
+             * no quotes or backslashes. */
+            for (char *p = reason; *p; p++)
+                if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e || *p == '"' || *p == '\\')
+                    *p = '\'';
             snprintf(l->tls_error, sizeof l->tls_error, "%s", reason);
             snprintf(l->st.tls_error, sizeof l->st.tls_error, "%s", reason);
             MER_LOGE(TAG, "%s", reason);

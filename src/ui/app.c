@@ -245,9 +245,20 @@ static void send_wants(mer_app *a, double now)
 
 /* A state line in plain words instead of a failure count: with --offline, or
  * when requests keep failing without a single response (no network), say so
- * once. A response clears it. */
+ * once (a response clears it); when the server's certificate was refused,
+ * say that. */
 static const char *notice(mer_app *a, const mer_loader_stats *s)
 {
+    /* A refused certificate fails every tile of the source (no retries): it
+     * is neither "offline" nor a count of failures, it is this. */
+    if (s->tls_error[0]) {
+        /* curl's detail is the part after the last ": " (short enough for the HUD). */
+        const char *d = s->tls_error, *p;
+        while ((p = strstr(d, ": ")) != NULL)
+            d = p + 2;
+        snprintf(a->tls_notice, sizeof a->tls_notice, "certificate not accepted: %.100s", d);
+        return a->tls_notice;
+    }
     if (s->responses != a->net_responses)
         a->net_errors_since = 0;
     else if (s->transport_errors > a->net_errors)
@@ -277,7 +288,8 @@ static void draw_hud(mer_app *a)
     a->notice = notice(a, &ls);
     mer_hud_info in = {.attribution = a->src.attribution, .zoom = a->cam.zoom, .centre_lat = clat,
                        .world_px = mer_camera_world_px(&a->cam), .loading = loading_count(a, &ls),
-                       .failed = a->last_failed, .offline = a->cfg->offline, .notice = a->notice};
+                       .failed = a->last_failed, .not_cached = a->last_not_cached, .no_data = a->last_no_data,
+                       .empty = a->last_empty, .offline = a->cfg->offline, .notice = a->notice};
     /* The optional layers' keys, so nobody needs the README to find them. */
     char hint[160];
     mer_layers_hint(&a->layers, hint, sizeof hint);
@@ -343,6 +355,9 @@ static void render_frame(mer_app *a, double t0)
         mer_basemap_end_frame(a->basemap, a->frame);
     a->fading = dc.fading;
     a->last_failed = dc.failed;
+    a->last_not_cached = dc.not_cached;
+    a->last_no_data = dc.no_data;
+    a->last_empty = dc.empty;
     if (draw_layers(a, now))
         a->dirty = true;
     draw_hud(a);
@@ -371,6 +386,8 @@ static void render_frame(mer_app *a, double t0)
     fs.placeholder = dc.placeholder;
     fs.failed = dc.failed;
     fs.not_cached = dc.not_cached;
+    fs.empty = dc.empty;
+    fs.no_data = dc.no_data;
     if (fs.frame_ms > 33.0)
         MER_LOGD(TAG, "slow frame %llu: %.1f ms (uploads %d in %.1f ms, draw %.1f, swap %.1f, %d tiles)",
                  (unsigned long long)a->frame, fs.frame_ms, fs.uploads, fs.upload_ms, fs.draw_ms, fs.swap_ms,

@@ -97,10 +97,11 @@ typedef struct mer_app {
     uint64_t generation;
     uint64_t wants_sent;
     double last_force;
-    int last_failed;
+    int last_failed, last_not_cached, last_no_data, last_empty; /* visible slots, last frame (HUD) */
     /* No network: transport errors and no response since the last one. */
     uint64_t net_responses, net_errors;
     int net_errors_since;
+    char tls_notice[160];   /* the HUD line for a refused certificate */
     const char *notice;     /* the HUD's plain-words state line, or NULL */
 
     /* Results polled from the loader and not yet uploaded (FIFO). */

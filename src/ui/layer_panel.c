@@ -2,9 +2,10 @@
  * read them, and live controls.
  *
  * Figures (all from mer_loader_get_stats, the same counters --stats writes):
- * in flight vs the cap as a bar; the token bucket's fill; requests/s, 429s/s
- * and bytes/s as sparklines over the last 30 s; the concurrency cap over the
- * same 30 s (it moves in adaptive mode); a status-code table; retries; p50
+ * in flight vs the cap as a bar; the token bucket's fill; requests/s,
+ * refusals/s (429 and 503) and bytes/s as sparklines over the last 30 s; the
+ * concurrency cap and the request rate limit over the same 30 s (both move as
+ * adaptive limits discover the server's); a status-code table; retries; p50
  * and p95 latency; a countdown while the host is paused by Retry-After.
  * The sparklines come from a ring of per-second counter deltas, sampled in
  * draw(); while the loader is idle no frames are drawn, and the seconds
@@ -40,8 +41,9 @@
 static const double g_rates[] = {0.5, 1, 2, 4, 6, 8, 12, 16, 24, 32, 64, 0};
 
 typedef struct pn_sample {
-    double req, r429, bytes; /* per second */
+    double req, r429, bytes; /* per second (r429: 429 and 503 refusals) */
     int cap;                 /* lowest cap seen in that second */
+    double rate;             /* lowest rate limit seen in that second (0 = none) */
 } pn_sample;
 
 typedef struct pn_state {
@@ -52,6 +54,8 @@ typedef struct pn_state {
     double sec_t;          /* start of the current second (our clock) */
     mer_loader_stats base; /* counters at sec_t */
     int sec_min_cap;
+    double sec_min_rate;   /* 0 = no rate limit all second */
+    double rate_top;       /* the highest rate limit seen: scales its sparkline */
     mer_tsctl *ctl;        /* the demo server's control client, made at the first key */
     const mer_demo_preset *job_preset; /* what the latest server request asked for */
     char note[96];         /* feedback for the last control key */
@@ -134,21 +138,27 @@ static void sample(pn_state *s, const mer_loader_stats *st, double now)
         s->sec_t = now;
         s->base = *st;
         s->sec_min_cap = st->cap;
+        s->sec_min_rate = st->rate;
         return;
     }
     if (st->cap < s->sec_min_cap)
         s->sec_min_cap = st->cap;
+    if (st->rate > 0 && (s->sec_min_rate <= 0 || st->rate < s->sec_min_rate))
+        s->sec_min_rate = st->rate;
+    if (st->rate > s->rate_top)
+        s->rate_top = st->rate;
     if (now - s->sec_t < 1.0)
         return;
     double el = now - s->sec_t;
     int whole = (int)el;
-    pn_sample v = {(double)(st->requests - s->base.requests) / el, (double)(st->status_429 - s->base.status_429) / el,
-                   (double)(st->bytes - s->base.bytes) / el, s->sec_min_cap};
+    pn_sample v = {(double)(st->requests - s->base.requests) / el, (double)(st->throttled - s->base.throttled) / el,
+                   (double)(st->bytes - s->base.bytes) / el, s->sec_min_cap, s->sec_min_rate};
     for (int i = 0; i < whole && i < PN_SECONDS; i++)
         push_second(s, v);
     s->sec_t += whole;
     s->base = *st;
     s->sec_min_cap = st->cap;
+    s->sec_min_rate = st->rate;
 }
 
 /* ---- drawing ---- */
@@ -185,7 +195,8 @@ static void bar(pn_pen *p, double frac, double marker, mer_ov_rgb c)
     p->y += h + 6 * p->sc;
 }
 
-/* Label with the current value on one line, then 30 one-second bars. */
+/* Label with the current value on one line, then 30 one-second bars. For
+ * the rate limit (which 4), a second without one draws a full dim bar. */
 static void sparkline(pn_pen *p, const char *label, const char *now_text, int which, mer_ov_rgb c)
 {
     text(p, label, 0, DIM);
@@ -195,15 +206,21 @@ static void sparkline(pn_pen *p, const char *label, const char *now_text, int wh
     double v[PN_SECONDS], max = 0;
     for (int i = 0; i < PN_SECONDS; i++) {
         const pn_sample *e = &s->ring[(s->head + 1 + i) % PN_SECONDS];
-        v[i] = which == 0 ? e->req : which == 1 ? e->r429 : which == 2 ? e->bytes : e->cap;
+        v[i] = which == 0 ? e->req : which == 1 ? e->r429 : which == 2 ? e->bytes : which == 3 ? e->cap : e->rate;
         max = fmax(max, v[i]);
     }
     if (which == 3)
         max = fmax(max, p->s->base.cap_max);
+    if (which == 4)
+        max = fmax(max, fmax(p->s->rate_top, p->s->base.rate_max));
     float h = PN_SPARK_H * p->sc, bw = p->w / PN_SECONDS;
     mer_gfx_rect(p->ctx->gfx, p->x, p->y, p->w, h, 0.16f, 0.16f, 0.2f, 1);
-    for (int i = 0; i < PN_SECONDS && max > 0; i++) {
-        float bh = (float)(v[i] / max) * h;
+    for (int i = 0; i < PN_SECONDS; i++) {
+        if (which == 4 && v[i] <= 0) { /* no limit that second */
+            mer_gfx_rect(p->ctx->gfx, p->x + (float)i * bw, p->y, bw - p->sc, h, 0.3f, 0.3f, 0.36f, 1);
+            continue;
+        }
+        float bh = max > 0 ? (float)(v[i] / max) * h : 0;
         if (bh > 0)
             mer_gfx_rect(p->ctx->gfx, p->x + (float)i * bw, p->y + h - bh, bw - p->sc, bh, c.r / 255.0f,
                          c.g / 255.0f, c.b / 255.0f, 1);
@@ -240,7 +257,7 @@ static void figures(pn_pen *p, const mer_loader_stats *st)
     int top = st->cap_max > 0 ? st->cap_max : 1;
     bar(p, (double)st->in_flight / top, (double)st->cap / top, MER_PANEL_CAP);
     if (st->rate > 0)
-        snprintf(a, sizeof a, "Token bucket %.1f / %d, refill %g/s", st->tokens, st->burst, st->rate);
+        snprintf(a, sizeof a, "Token bucket %.1f / %d, refill %.1f/s", st->tokens, st->burst, st->rate);
     else
         snprintf(a, sizeof a, "Token bucket: no client rate limit");
     text(p, a, 0, WHITE);
@@ -250,11 +267,16 @@ static void figures(pn_pen *p, const mer_loader_stats *st)
     snprintf(a, sizeof a, "%.1f", last->req);
     sparkline(p, "requests/s (30 s)", a, 0, MER_PANEL_REQ);
     snprintf(a, sizeof a, "%.1f", last->r429);
-    sparkline(p, "429s/s", a, 1, MER_PANEL_429);
+    sparkline(p, "refused/s (429, 503)", a, 1, MER_PANEL_429);
     snprintf(a, sizeof a, "%.0f KB/s", last->bytes / 1024);
     sparkline(p, "bytes/s", a, 2, MER_PANEL_BYTES);
     snprintf(a, sizeof a, "%d", st->cap);
-    sparkline(p, "concurrency cap", a, 3, MER_PANEL_CAP);
+    sparkline(p, st->adaptive ? "concurrency cap (discovered)" : "concurrency cap", a, 3, MER_PANEL_CAP);
+    if (st->rate > 0)
+        snprintf(a, sizeof a, "%.1f/s", st->rate);
+    else
+        snprintf(a, sizeof a, "none");
+    sparkline(p, st->adaptive ? "request rate limit (discovered)" : "request rate limit", a, 4, MER_PANEL_REQ);
     status_table(p, st);
     snprintf(a, sizeof a, "retries %llu", (unsigned long long)st->retries);
     text(p, a, 0, WHITE);
@@ -317,9 +339,14 @@ static void write_dump(const pn_state *s, const mer_layer_ctx *ctx, const mer_lo
     if (!f)
         return;
     int res = s->job_preset ? (int)mer_tsctl_state_get(s->ctl) : -1;
-    fprintf(f, "cap %d cap_max %d adaptive %d rate %.3f in_flight %d status_429 %llu paused_ms %.0f cache_hits %llu\n",
+    fprintf(f, "cap %d cap_max %d adaptive %d rate %.3f in_flight %d status_429 %llu paused_ms %.0f cache_hits %llu "
+               "rate_max %.3f throttled %llu rate_hist",
             st->cap, st->cap_max, st->adaptive ? 1 : 0, st->rate, st->in_flight,
-            (unsigned long long)st->status_429, st->paused_ms, (unsigned long long)st->cache_hits);
+            (unsigned long long)st->status_429, st->paused_ms, (unsigned long long)st->cache_hits, st->rate_max,
+            (unsigned long long)st->throttled);
+    for (int i = 0; i < PN_SECONDS; i++) /* oldest first, as drawn */
+        fprintf(f, " %.2f", s->ring[(s->head + 1 + i) % PN_SECONDS].rate);
+    fprintf(f, "\n");
     fprintf(f, "server %s %s\n", res >= 0 ? s->job_preset->name : "-",
             res == 1 ? "applied" : res == 2 ? "failed" : res == 0 ? "sending" : "-");
     fclose(f);

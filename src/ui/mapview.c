@@ -340,6 +340,10 @@ static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, int64_t tx, f
         if (d->bm)
             draw_world(d, id, tx, x, y, w, h);
         cnt->exact++;
+        if (e->status == MER_TILE_EMPTY)
+            cnt->empty++;
+        else
+            cnt->no_data++;
     } else if (e && e->status == MER_TILE_NOT_CACHED && draw_ancestor(d, id, x, y, w, h, m->min_zoom)) {
         cnt->standin++; /* offline: a cached ancestor stands in for a tile the cache lacks */
     } else if (e) {

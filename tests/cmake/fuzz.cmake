@@ -3,7 +3,7 @@
 # CC=clang (see scripts/fuzz); `fuzz_all` builds them all.
 if(MERIDIAN_FUZZ)
   add_custom_target(fuzz_all)
-  foreach(t headers template config options geo decode mbtiles script)
+  foreach(t headers template config options geo decode mbtiles script world)
     if(t STREQUAL "script")
       if(NOT TARGET meridian_ui)
         continue()
