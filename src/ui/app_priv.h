@@ -118,6 +118,8 @@ void mer_app_quit(mer_app *a, int code);
 void mer_app_home(mer_app *a);
 void mer_app_stop_motion(mer_app *a);
 bool mer_app_idle(mer_app *a);
+/* What keeps the app from being idle, in words (wait-idle's failure), or NULL. */
+const char *mer_app_busy_with(mer_app *a);
 /* What the layers see of this frame; shot_path: the screenshot being taken, or NULL. */
 mer_layer_ctx mer_app_layer_ctx(const mer_app *a, double now, const char *shot_path);
 /* Reads the window and drawable sizes and the display scale (MERIDIAN_SCALE
