@@ -279,12 +279,12 @@ static void draw_graticule(view *v)
 {
     double step = graticule_step(v->z);
     double world = ldexp(1.0, v->w->bits);
-    double w0, s0, e0, n0;
-    mer_world_to_lonlat(v->ox / world, (v->oy + v->height / v->s) / world, &w0, &s0);
-    mer_world_to_lonlat((v->ox + v->width / v->s) / world, v->oy / world, &e0, &n0);
-    /* mer_world_to_lonlat wraps longitudes; here they must grow eastwards. */
-    w0 = v->ox / world * 360.0 - 180.0;
-    e0 = (v->ox + v->width / v->s) / world * 360.0 - 180.0;
+    /* The window plus a pixel: a line just outside still tints the edge. */
+    double m = 1.0 / v->s, x0 = v->ox - m, x1 = v->ox + v->width / v->s + m;
+    double y0 = v->oy - m, y1 = v->oy + v->height / v->s + m;
+    double w0 = x0 / world * 360.0 - 180.0, e0 = x1 / world * 360.0 - 180.0, s0, n0, lon_unused;
+    mer_world_to_lonlat(0, y1 / world, &lon_unused, &s0);
+    mer_world_to_lonlat(0, y0 / world, &lon_unused, &n0);
     cairo_new_path(v->cr);
     for (double lon = ceil(w0 / step) * step; lon <= e0 + 1e-9; lon += step) {
         double x = ((lon + 180.0) / 360.0 * world - v->ox) * v->s;
