@@ -16,6 +16,7 @@
 
 #include <png.h>
 
+#include "support/mbtiles_fixture.h"
 #include "support/tmpdir.h"
 
 #include "test_loader_util.h"
@@ -51,7 +52,7 @@ static bool have(mer_tile_id t)
     return mer_tile_equal(t, g_have[0]) || mer_tile_equal(t, g_have[1]);
 }
 
-/* Tiles from tilesim, then `sqlite3 FILE < make.sql` as a user would. */
+/* Tiles from tilesim, then `sqlite3 FILE < SQL` as a user would. */
 static int group_setup(void **state)
 {
     (void)state;
@@ -60,37 +61,8 @@ static int group_setup(void **state)
     mer_test_server s;
     if (!mer_test_server_start(&s, NULL))
         return -1;
-    char sql[256], log[256];
-    snprintf(sql, sizeof sql, "%s/make.sql", g_dir);
-    snprintf(log, sizeof log, "%s/sqlite3.log", g_dir);
-    snprintf(g_mbtiles, sizeof g_mbtiles, "%s/area.mbtiles", g_dir);
-    FILE *f = fopen(sql, "w");
-    if (!f)
-        return -1;
-    fprintf(f, "CREATE TABLE metadata (name text, value text);\n"
-               "CREATE TABLE tiles (zoom_level integer, tile_column integer, tile_row integer, tile_data blob);\n"
-               "CREATE UNIQUE INDEX tile_index on tiles (zoom_level, tile_column, tile_row);\n"
-               "INSERT INTO metadata VALUES ('name', 'area'), ('format', 'png'), ('minzoom', '3'), "
-               "('maxzoom', '3'), ('type', 'overlay');\n");
-    for (int i = 0; i < 2; i++) {
-        mer_tile_id t = g_have[i];
-        char url[160], path[160];
-        snprintf(url, sizeof url, "%s/%d/%d/%d.png", s.base_url, t.z, t.x, t.y);
-        snprintf(path, sizeof path, "%s/%d_%d_%d.png", g_dir, t.z, t.x, t.y);
-        mer_test_response r;
-        if (!mer_test_fetch(url, NULL, 10000, &r) || r.status != 200)
-            return -1;
-        FILE *tf = fopen(path, "wb");
-        if (!tf || fwrite(r.body, 1, r.len, tf) != r.len || fclose(tf) != 0)
-            return -1;
-        mer_test_response_free(&r);
-        fprintf(f, "INSERT INTO tiles VALUES (%d, %d, %d, readfile('%s'));\n", t.z, t.x, mer_tms_y(t.y, t.z), path);
-    }
-    fclose(f);
-    if (mer_test_server_stop(&s) != 0)
-        return -1;
-    const char *argv[] = {"sqlite3", g_mbtiles, NULL};
-    return spawn_wait(argv, sql, log) == 0 ? 0 : -1;
+    bool ok = mer_test_make_mbtiles(&s, g_dir, "area", g_have, 2, g_mbtiles, sizeof g_mbtiles);
+    return mer_test_server_stop(&s) == 0 && ok ? 0 : -1;
 }
 
 static int group_teardown(void **state)

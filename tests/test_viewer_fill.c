@@ -102,7 +102,8 @@ static void test_world_repeats(void **state)
     assert_true(vd_prepare(&r));
     const char *args[] = {"--source", g_src, "--rate", "0", "--size", "1280x720", "--lat", "0", "--lon", "45",
                           "--zoom", "2", NULL};
-    assert_true(vd_run_script(&r, "key h\nwait-idle 60000\nscreenshot @/a.png\n", args, RUN_TIMEOUT_S));
+    assert_true(vd_run_script(&r, "key h\nwait-idle 60000\nscreenshot @/a.png\nzoom-at 300 200 1 300\nwait-idle 60000\n",
+                              args, RUN_TIMEOUT_S));
     assert_int_equal(r.status, 0);
     vd_image img;
     load(&r, "a.png", &img);
@@ -113,8 +114,11 @@ static void test_world_repeats(void **state)
     expect_tile(&img, 768, 360, 2, 3, 2);
     assert_true(widest_background_band(&img) < 4);
     assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
-    /* A finished view draws each pixel of the map once. */
+    /* A finished view draws each pixel of the map once, and so does every
+     * frame of a zoom in while the new tiles arrive and fade in over their
+     * parents (one pass mixing both). */
     assert_true(fabs(vd_json_num(r.stats, "\"map_overdraw\"", "last") - 1.0) < 0.01);
+    assert_true(vd_json_num(r.stats, "\"map_overdraw\"", "max") < 1.01);
     vd_image_free(&img);
 }
 
@@ -153,11 +157,35 @@ static void test_lowest_zoom_fills(void **state)
     assert_true(vd_json_num(r.stats, "\"frame_ms\"", "max") >= 0);
 }
 
+/* A texture budget smaller than the tiles drawn during a zoom-out plus the
+ * view's margin and parents: the view still completes (the tiles the view
+ * wants are never the ones evicted for tiles it no longer shows), so every
+ * wait-idle returns. */
+static void test_small_budget_completes(void **state)
+{
+    (void)state;
+    VD_NEED_DISPLAY();
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--source", g_src, "--rate", "0", "--size", "768x512", "--lat", "30", "--lon", "20",
+                          "--zoom", "5", "--gpu-cache", "12", NULL};
+    assert_true(vd_run_script(&r,
+                              "wait-idle 60000\nzoom-at 384 256 1 200\nwait-idle 60000\npan -600 0 300\n"
+                              "wait-idle 60000\nzoom-at 384 256 -1 200\nwait-idle 60000\n"
+                              "zoom-at 100 100 -1 200\nwait-idle 60000\n",
+                              args, RUN_TIMEOUT_S));
+    if (r.status != 0)
+        fail_msg("status %d: %s", r.status, r.err);
+    assert_true(vd_json_num(r.stats, "\"gpu_cache\"", "evictions") > 0);
+    assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_repeats),
         cmocka_unit_test(test_lowest_zoom_fills),
+        cmocka_unit_test(test_small_budget_completes),
     };
     return cmocka_run_group_tests(tests, setup_server, teardown_server);
 }

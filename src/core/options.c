@@ -68,7 +68,7 @@ static const opt_def g_opts[] = {
     {"stats", 0, T_STR, S(stats), 0, 0, NO_HAVE, "FILE", "write frame and network statistics as JSON at exit", 0},
     {"upload-budget", 0, T_INT, F(upload_budget), 0, 1, 1024, NO_HAVE, "N", "tile textures uploaded per frame at most (default 8)", 0},
     {"upload-ms", 0, T_DOUBLE, F(upload_ms), 0, 0.1, 1000, NO_HAVE, "MS", "milliseconds of texture uploads per frame at most (default 4)", 0},
-    {"gpu-cache", 0, T_INT, F(gpu_cache_mb), 0, 0, 4096, NO_HAVE, "MB", "texture cache budget, world map beneath included (default 0: from the window size, at least 64)", 0},
+    {"gpu-cache", 0, T_INT, F(gpu_cache_mb), 0, 0, 4096, NO_HAVE, "MB", "texture cache budget, world map beneath included (default 0: from the window size, at least 48)", 0},
     {"config", 0, T_STR, S(config), 0, 0, NO_HAVE, "FILE", "config file (default $XDG_CONFIG_HOME/meridian/meridian.conf)", 0},
     {"no-config", 0, T_FLAG, F(no_config), 0, 0, 0, NO_HAVE, NULL, "do not read a config file", 0},
     {"list-sources", 0, T_FLAG, F(list_sources), 0, 0, 0, NO_HAVE, NULL, "list preset and user sources and exit", 0},

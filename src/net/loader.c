@@ -2,7 +2,7 @@
  *
  * Threads and ownership:
  *  - The loader thread (loader_main) owns the curl multi and share handles,
- *    the scheduler, the token bucket, AIMD state, retry timers and the disk
+ *    the scheduler, the token bucket, adaptive limits, retry timers and the disk
  *    cache connection. It sleeps in curl_multi_poll (or, offline, on a
  *    condition variable, because offline no curl handle exists at all) with a
  *    timeout equal to the next retry / refill / pause / publish deadline.

@@ -201,32 +201,6 @@ void mer_adapt_sent(mer_adapt *a, double now_ms)
     a->sent_since++;
 }
 
-double mer_adapt_send_rate(const mer_adapt *a, double now_ms)
-{
-    if (a->first_send_ms < 0)
-        return 0;
-    unsigned n = a->n_sends < MER_ADAPT_SENDS ? a->n_sends : MER_ADAPT_SENDS, k = 0;
-    double oldest = now_ms;
-    for (unsigned i = 1; i <= n; i++) {
-        double t = a->sends[(a->n_sends - i) % MER_ADAPT_SENDS];
-        if (t < now_ms - 1000.0)
-            break;
-        k++;
-        oldest = t;
-    }
-    /* The window is the last second, or less if sending began later (at least
-     * 100 ms, so a first wave sent at once reads as a rate, not infinity); a
-     * full ring within the second measures its own span. */
-    double span = now_ms - a->first_send_ms;
-    if (span > 1000.0)
-        span = 1000.0;
-    if (k == MER_ADAPT_SENDS && now_ms - oldest < span)
-        span = now_ms - oldest;
-    if (span < 100.0)
-        span = 100.0;
-    return (double)k * 1000.0 / span;
-}
-
 /* Sends in the last window_ms (as far back as the ring goes); *span gets the
  * time they cover. After a long quiet spell, what was sent (and not refused)
  * lately is what the server took: a refusal now says it was just too much. */
@@ -244,6 +218,21 @@ static int sends_within(const mer_adapt *a, double now_ms, double window_ms, dou
     }
     *span = k == MER_ADAPT_SENDS ? now_ms - oldest : window_ms;
     return k;
+}
+
+double mer_adapt_send_rate(const mer_adapt *a, double now_ms)
+{
+    if (a->first_send_ms < 0)
+        return 0;
+    double span;
+    int k = sends_within(a, now_ms, 1000.0, &span);
+    /* The last second, or less if sending began later (at least 100 ms, so a
+     * first wave sent at once reads as a rate, not infinity). */
+    if (span > now_ms - a->first_send_ms)
+        span = now_ms - a->first_send_ms;
+    if (span < 100.0)
+        span = 100.0;
+    return (double)k * 1000.0 / span;
 }
 
 static void roll_epoch(mer_adapt *a, double now_ms)

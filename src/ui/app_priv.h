@@ -97,7 +97,7 @@ typedef struct mer_app {
     uint64_t generation;
     uint64_t wants_sent;
     double last_force;
-    int last_failed;
+    int last_failed, last_not_cached, last_no_data, last_empty; /* visible slots, last frame (HUD) */
     /* No network: transport errors and no response since the last one. */
     uint64_t net_responses, net_errors;
     int net_errors_since;
@@ -118,6 +118,8 @@ void mer_app_quit(mer_app *a, int code);
 void mer_app_home(mer_app *a);
 void mer_app_stop_motion(mer_app *a);
 bool mer_app_idle(mer_app *a);
+/* What keeps the app from being idle, in words (wait-idle's failure), or NULL. */
+const char *mer_app_busy_with(mer_app *a);
 /* What the layers see of this frame; shot_path: the screenshot being taken, or NULL. */
 mer_layer_ctx mer_app_layer_ctx(const mer_app *a, double now, const char *shot_path);
 /* Reads the window and drawable sizes and the display scale (MERIDIAN_SCALE

@@ -205,8 +205,12 @@ static void build_want(mer_basemap *b)
     b->n_want = 0;
     for (size_t i = 0; i < b->n_needs; i++) {
         mer_want_tile t = b->needs[i];
-        if (!mer_texcache_peek(b->tc, t.id))
-            b->want[b->n_want++] = t;
+        if (mer_texcache_peek(b->tc, t.id))
+            continue;
+        b->want[b->n_want++] = t;
+        /* The parent stands in while the tile renders (zooming in); once
+         * the tile is in, it is not wanted: the small texture budget then
+         * never churns between tiles and parents. */
         if (t.id.z > b->min_zoom) {
             mer_tile_id p = mer_tile_parent(t.id, 1);
             if (!mer_texcache_peek(b->tc, p))

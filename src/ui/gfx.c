@@ -18,11 +18,11 @@
 /* One program per fragment shader; uniforms by name. */
 typedef struct prog {
     GLuint id;
-    GLint u_proj, u_rect, u_uv, u_tex, u_mode, u_alpha, u_color;
+    GLint u_proj, u_rect, u_uv, u_uv2, u_tex, u_under, u_mode, u_alpha, u_color;
 } prog;
 
 struct mer_gfx {
-    prog tile, ui;
+    prog tile, mix, ui;
     GLuint vao, vbo;
     GLuint samp_linear, samp_nearest;
     /* Current state, to skip redundant GL calls (llvmpipe validates state on
@@ -30,6 +30,7 @@ struct mer_gfx {
     const prog *cur;
     int mode;
     GLuint tex, samp;
+    GLuint tex1; /* unit 1: the ancestor under a fading tile (mix program) */
     int blend;
     float alpha;
     /* Pixels covered by tiles and patterns since mer_gfx_begin (clipped to
@@ -96,12 +97,16 @@ static bool link_program(prog *out, const char *vert, const char *frag, char *er
     out->u_proj = glGetUniformLocation(p, "u_proj");
     out->u_rect = glGetUniformLocation(p, "u_rect");
     out->u_uv = glGetUniformLocation(p, "u_uv");
+    out->u_uv2 = glGetUniformLocation(p, "u_uv2");
+    out->u_under = glGetUniformLocation(p, "u_under");
     out->u_tex = glGetUniformLocation(p, "u_tex");
     out->u_mode = glGetUniformLocation(p, "u_mode");
     out->u_alpha = glGetUniformLocation(p, "u_alpha");
     out->u_color = glGetUniformLocation(p, "u_color");
     glUseProgram(p);
     glUniform1i(out->u_tex, 0);
+    if (out->u_under >= 0)
+        glUniform1i(out->u_under, 1);
     return true;
 }
 
@@ -124,9 +129,12 @@ mer_gfx *mer_gfx_create(char *err, size_t len)
         return NULL;
     }
     if (!link_program(&g->tile, "shaders/tile.vert", "shaders/tile.frag", err, len) ||
+        !link_program(&g->mix, "shaders/tile.vert", "shaders/tile_mix.frag", err, len) ||
         !link_program(&g->ui, "shaders/tile.vert", "shaders/ui.frag", err, len)) {
         if (g->tile.id)
             glDeleteProgram(g->tile.id);
+        if (g->mix.id)
+            glDeleteProgram(g->mix.id);
         free(g);
         return NULL;
     }
@@ -152,6 +160,7 @@ void mer_gfx_destroy(mer_gfx *g)
     glDeleteBuffers(1, &g->vbo);
     glDeleteVertexArrays(1, &g->vao);
     glDeleteProgram(g->tile.id);
+    glDeleteProgram(g->mix.id);
     glDeleteProgram(g->ui.id);
     free(g);
 }
@@ -170,15 +179,19 @@ void mer_gfx_begin(mer_gfx *g, int dw, int dh)
     glBindVertexArray(g->vao);
     mat4 proj;
     glm_ortho(0.0f, (float)dw, (float)dh, 0.0f, -1.0f, 1.0f, proj);
-    const prog *ps[2] = {&g->tile, &g->ui};
-    for (int i = 0; i < 2; i++) {
+    const prog *ps[3] = {&g->tile, &g->mix, &g->ui};
+    for (int i = 0; i < 3; i++) {
         glUseProgram(ps[i]->id);
         glUniformMatrix4fv(ps[i]->u_proj, 1, GL_FALSE, (const float *)proj);
     }
     g->cur = &g->ui;
+    glActiveTexture(GL_TEXTURE1);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    glBindSampler(1, g->samp_linear);
     glActiveTexture(GL_TEXTURE0);
     glBindTexture(GL_TEXTURE_2D, 0);
     glBindSampler(0, g->samp_linear);
+    g->tex1 = 0;
     g->mode = -1;
     g->tex = 0;
     g->samp = g->samp_linear;
@@ -271,6 +284,29 @@ void mer_gfx_tile(mer_gfx *g, unsigned tex, float x, float y, float w, float h, 
     draw(g, x, y, w, h);
 }
 
+void mer_gfx_tile_over(mer_gfx *g, unsigned tex, float x, float y, float w, float h, bool crisp,
+                       unsigned under, float u0, float v0, float u1, float v1, float alpha)
+{
+    use(g, &g->mix);
+    set_blend(g, false);
+    if (crisp) {
+        x = floorf(x + 0.5f);
+        y = floorf(y + 0.5f);
+    }
+    if (g->tex1 != under) {
+        glActiveTexture(GL_TEXTURE1);
+        glBindTexture(GL_TEXTURE_2D, under);
+        glActiveTexture(GL_TEXTURE0);
+        g->tex1 = under;
+    }
+    bind(g, tex, crisp);
+    glUniform4f(g->mix.u_uv, 0, 0, 1, 1);
+    glUniform4f(g->mix.u_uv2, u0, v0, u1, v1);
+    glUniform1f(g->mix.u_alpha, alpha);
+    count_area(g, x, y, w, h);
+    draw(g, x, y, w, h);
+}
+
 /* Patterns and rectangles sample nothing, but llvmpipe compiles a shader
  * variant per bound texture and sampler state all the same; binding one fixed
  * state keeps them to the few variants the warm-up compiles (otherwise a
@@ -350,6 +386,10 @@ void mer_gfx_warm_up(mer_gfx *g, int dw, int dh)
         /* Tiles crossing the window's edges take other set-up paths. */
         mer_gfx_tile(g, t[0], -100, -100, T, T, 0, 0, 1, 1, a, crisp);
         mer_gfx_tile(g, t[0], (float)dw - 100, (float)dh - 100, T, T, 0, 0, 1, 1, a, crisp);
+        /* A tile fading in over its ancestor (one pass, two textures). */
+        mer_gfx_tile_over(g, t[0], 10, 10, T, T, crisp, t[0], 0.25f, 0.25f, 0.75f, 0.75f, a);
+        mer_gfx_tile_over(g, t[0], 10.5f, 10.5f, T * 1.5f, T * 1.5f, crisp, t[0], 0, 0, 0.5f, 0.5f, a);
+        mer_gfx_tile_over(g, t[0], -100, -100, T, T, crisp, t[0], 0.5f, 0.5f, 1, 1, a);
     }
     for (int i = 0; i < 4; i++) {
         mer_gfx_text(g, t[i], 0, 0, 3, 3, 1, 1, 1, 1);
@@ -364,8 +404,12 @@ void mer_gfx_warm_up(mer_gfx *g, int dw, int dh)
     mer_gfx_rect(g, 0, 0, 64, 64, 1, 1, 1, 0.5f);
     mer_gfx_rect(g, 0, 0, 64, 64, 1, 1, 1, 1.0f);
     glFinish();
+    glActiveTexture(GL_TEXTURE1);
+    glBindTexture(GL_TEXTURE_2D, 0);
+    glActiveTexture(GL_TEXTURE0);
     glDeleteTextures(4, t);
     g->tex = 0;
+    g->tex1 = 0;
 }
 
 bool mer_gfx_screenshot(int dw, int dh, const char *path, char *err, size_t len)

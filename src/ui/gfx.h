@@ -1,4 +1,5 @@
-/* The GL drawing layer (main thread only): one shader program, one unit quad,
+/* The GL drawing layer (main thread only): three shader programs (tiles, a
+ * tile fading in over its ancestor, patterns/rectangles/text), one unit quad,
  * and calls to draw tiles, patterns, rectangles and text in drawable pixels
  * with the origin at the top-left. Everything GL-specific lives here and in
  * texcache.c. */
@@ -29,6 +30,10 @@ void mer_gfx_begin(mer_gfx *g, int dw, int dh);
  * and sampled nearest. Otherwise bilinear. Alpha < 1 blends (fade-in). */
 void mer_gfx_tile(mer_gfx *g, unsigned tex, float x, float y, float w, float h, float u0, float v0,
                   float u1, float v1, float alpha, bool crisp);
+/* A tile fading in (alpha 0..1) over the sub-rectangle (u0, v0)-(u1, v1) of
+ * the texture under (its ancestor), in one pass: each pixel drawn once. */
+void mer_gfx_tile_over(mer_gfx *g, unsigned tex, float x, float y, float w, float h, bool crisp,
+                       unsigned under, float u0, float v0, float u1, float v1, float alpha);
 void mer_gfx_pattern(mer_gfx *g, mer_pattern p, float x, float y, float w, float h);
 void mer_gfx_rect(mer_gfx *g, float x, float y, float w, float h, float r, float gr, float b, float a);
 /* A text texture (premultiplied-free BGRA from SDL_ttf) tinted by colour. */

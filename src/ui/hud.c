@@ -152,11 +152,18 @@ void mer_hud_draw(mer_hud *h, mer_gfx *g, const mer_hud_info *in, int dw, int dh
         draw_label(g, nt, 8 * s, y, pad, true);
         y += (float)nt->h + 2 * pad + 4 * s;
     }
-    /* With a notice (no network: everything fails) a failure count says nothing more. */
+    /* Tiles with nothing to show, by reason: failed (a problem), not cached
+     * (offline), no data (not in the MBTiles file), empty (404). With a
+     * notice (no network: everything fails) a failure count says nothing more. */
+    text[0] = '\0';
+    size_t n = 0;
     if (in->failed > 0 && !in->notice)
-        snprintf(text, sizeof text, "%d tile%s failed", in->failed, in->failed == 1 ? "" : "s");
-    else
-        text[0] = '\0';
+        n += (size_t)snprintf(text, sizeof text, "%d tile%s failed", in->failed, in->failed == 1 ? "" : "s");
+    static const char *const what[] = {"not cached", "no data", "empty (404)"};
+    const int count[] = {in->not_cached, in->no_data, in->empty};
+    for (int i = 0; i < 3 && n < sizeof text; i++)
+        if (count[i] > 0)
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s%d %s", n ? ", " : "", count[i], what[i]);
     label *fl = set_label(h, L_FAILED, text);
     if (fl->tex) {
         draw_label(g, fl, 8 * s, y, pad, true);

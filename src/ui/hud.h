@@ -22,6 +22,9 @@ typedef struct mer_hud_info {
     double world_px;     /* world width in logical pixels at this zoom */
     int loading;         /* tiles queued, in flight or decoding */
     int failed;          /* visible slots showing the failed mark */
+    int not_cached;      /* ... offline and not in the cache */
+    int no_data;         /* ... not in the MBTiles file (nothing there) */
+    int empty;           /* ... 404 (nothing there) */
     const char *notice;  /* a plain-words state line (e.g. offline) shown instead
                           * of the failed count, or NULL */
     bool offline;

@@ -7,10 +7,11 @@
 #include "core/tile.h"
 #include "ui/basemap.h"
 
-/* A new tile fades in over its stand-in (an ancestor or children of the same
- * source). That frame draws those pixels twice, with blending: the fragment
- * cost of a software rasteriser, so the fade is short, and a tile replacing
- * the world map or the placeholder appears at once. */
+/* A new tile fades in over its nearest loaded ancestor, both mixed in one
+ * pass (gfx.c mer_gfx_tile_over): drawing the ancestor and blending the tile
+ * over it drew those pixels twice, and with software GL the fragment work is
+ * most of a frame. A tile replacing children (zooming out), the world map or
+ * the placeholder appears at once. */
 #define FADE_S 0.15
 #define MARGIN_TILES 1
 #define ANCESTOR_LEVELS 2
@@ -178,6 +179,28 @@ static bool range_complete(const mer_texcache *tc, mer_tile_range r, double now)
     return true;
 }
 
+/* Marks the loaded tiles of r used in this frame. */
+static void touch_range(mer_texcache *tc, mer_tile_range r, uint64_t frame)
+{
+    for (int64_t y = r.y0; y <= r.y1; y++)
+        for (int64_t x = r.x0; x <= r.x1; x++)
+            mer_texcache_get(tc, (mer_tile_id){r.z, mer_tile_wrap_x(x, r.z), (int32_t)y}, frame);
+}
+
+/* The view's margin and ancestor tiles count as used although they are not
+ * drawn: otherwise, with a small budget, the least recently used tiles are
+ * exactly these (loaded earlier, never drawn), evicted in favour of tiles
+ * drawn a moment ago during a zoom that the view no longer shows, asked for
+ * again, evicted again: the view would never complete. */
+static void touch_wanted(const mer_mapview *m, const mer_camera *c, double scale, mer_texcache *tc,
+                         uint64_t frame)
+{
+    view_sig s = make_sig(m, c, scale);
+    touch_range(tc, s.margin, frame);
+    for (int i = 0; i < s.n_anc; i++)
+        touch_range(tc, s.anc[i], frame);
+}
+
 bool mer_mapview_complete(const mer_mapview *m, const mer_camera *c, double scale,
                           const mer_texcache *tc, double now)
 {
@@ -200,20 +223,32 @@ typedef struct draw_ctx {
     mer_draw_counts *counts;
 } draw_ctx;
 
-/* Nearest loaded ancestor, drawn as the matching sub-rectangle. */
-static bool draw_ancestor(draw_ctx *d, mer_tile_id id, float x, float y, float w, float h, int min_zoom)
+/* Nearest loaded ancestor and the slot's sub-rectangle of it (u0 = *fx,
+ * v0 = *fy, size *f), or NULL. */
+static mer_tc_entry *find_ancestor(draw_ctx *d, mer_tile_id id, int min_zoom, float *fx, float *fy, float *f)
 {
     for (int k = 1; id.z - k >= min_zoom && k <= 12; k++) {
         mer_tile_id p = mer_tile_parent(id, k);
         mer_tc_entry *e = mer_texcache_get(d->tc, p, d->frame);
         if (!e || e->status != MER_TILE_OK)
             continue;
-        float f = 1.0f / (float)(1 << k);
-        float fx = (float)(id.x - (p.x << k)) * f, fy = (float)(id.y - (p.y << k)) * f;
-        mer_gfx_tile(d->g, e->tex, x, y, w, h, fx, fy, fx + f, fy + f, 1.0f, false);
-        return true;
+        *f = 1.0f / (float)(1 << k);
+        *fx = (float)(id.x - (p.x << k)) * *f;
+        *fy = (float)(id.y - (p.y << k)) * *f;
+        return e;
     }
-    return false;
+    return NULL;
+}
+
+/* Nearest loaded ancestor, drawn as the matching sub-rectangle. */
+static bool draw_ancestor(draw_ctx *d, mer_tile_id id, float x, float y, float w, float h, int min_zoom)
+{
+    float fx, fy, f;
+    mer_tc_entry *e = find_ancestor(d, id, min_zoom, &fx, &fy, &f);
+    if (!e)
+        return false;
+    mer_gfx_tile(d->g, e->tex, x, y, w, h, fx, fy, fx + f, fy + f, 1.0f, false);
+    return true;
 }
 
 /* The world map beneath a slot (and the world tile recorded as needed),
@@ -248,25 +283,6 @@ static int draw_children(draw_ctx *d, mer_tile_id id, float x, float y, float w,
 }
 
 enum { SHOWN_STANDIN, SHOWN_WORLD, SHOWN_PLACEHOLDER };
-
-/* Whether draw_standin would find a tile of the same source to show. */
-static bool has_standin(const draw_ctx *d, mer_tile_id id, int min_zoom, int max_zoom)
-{
-    for (int k = 1; id.z - k >= min_zoom && k <= 12; k++) {
-        const mer_tc_entry *e = mer_texcache_peek(d->tc, mer_tile_parent(id, k));
-        if (e && e->status == MER_TILE_OK)
-            return true;
-    }
-    if (id.z >= max_zoom || id.z >= MER_MAX_ZOOM - 1)
-        return false;
-    for (int i = 0; i < 4; i++) {
-        mer_tile_id ch = {id.z + 1, id.x * 2 + (i & 1), id.y * 2 + (i >> 1)};
-        const mer_tc_entry *e = mer_texcache_peek(d->tc, ch);
-        if (e && e->status == MER_TILE_OK)
-            return true;
-    }
-    return false;
-}
 
 /* What shows while a tile is missing (or fading in): an ancestor of the
  * same source, else its loaded children, else the world. */
@@ -304,20 +320,27 @@ static void draw_slot(mer_mapview *m, draw_ctx *d, mer_tile_id id, int64_t tx, f
     mer_draw_counts *cnt = d->counts;
     if (e && e->status == MER_TILE_OK) {
         double a = (d->now - e->born) / FADE_S;
-        if (a < 1.0 && has_standin(d, id, m->min_zoom, m->max_zoom)) {
-            draw_standin(d, id, tx, x, y, w, h, m->min_zoom, m->max_zoom);
+        bool crisp = fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
+        float fx, fy, f;
+        mer_tc_entry *anc = a < 1.0 ? find_ancestor(d, id, m->min_zoom, &fx, &fy, &f) : NULL;
+        if (anc) {
+            /* Fading in over its ancestor, mixed in one pass. */
+            mer_gfx_tile_over(d->g, e->tex, x, y, w, h, crisp, anc->tex, fx, fy, fx + f, fy + f,
+                              (float)(a > 0 ? a : 0));
             cnt->fading = true;
         } else {
-            a = 1.0;
+            mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, 1.0f, crisp);
         }
-        bool crisp = fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
-        mer_gfx_tile(d->g, e->tex, x, y, w, h, 0, 0, 1, 1, a < 1.0 ? (float)(a > 0 ? a : 0) : 1.0f, crisp);
         cnt->exact++;
     } else if (e && (e->status == MER_TILE_EMPTY || e->status == MER_TILE_NO_DATA)) {
         /* Nothing there (a 404, or not in the MBTiles file): the world shows through. */
         if (d->bm)
             draw_world(d, id, tx, x, y, w, h);
         cnt->exact++;
+        if (e->status == MER_TILE_EMPTY)
+            cnt->empty++;
+        else
+            cnt->no_data++;
     } else if (e && e->status == MER_TILE_NOT_CACHED && draw_ancestor(d, id, x, y, w, h, m->min_zoom)) {
         cnt->standin++; /* offline: a cached ancestor stands in for a tile the cache lacks */
     } else if (e) {
@@ -345,6 +368,7 @@ void mer_mapview_draw(mer_mapview *m, mer_gfx *g, const mer_camera *c, double sc
     /* Every copy of the world on screen: at low zooms the world repeats. */
     mer_tile_range r = mer_tiles_for_view_repeat(c->u, c->v, c->zoom, (int)MER_CAMERA_BASE_PX, c->w, c->h, z, 0);
     double ws = mer_camera_world_px(c);
+    touch_wanted(m, c, scale, tc, frame);
     m->n_slots = 0;
     for (int64_t ty = r.y0; ty <= r.y1; ty++) {
         for (int64_t tx = r.x0; tx <= r.x1; tx++) {

@@ -34,6 +34,8 @@ typedef struct mer_draw_counts {
     int world;       /* the world map beneath in its place */
     int failed;      /* failed: a stand-in or the world, marked */
     int not_cached;  /* offline and not cached: the world, marked */
+    int empty;       /* of exact: a 404, nothing there */
+    int no_data;     /* of exact: not in the MBTiles file, nothing there */
     bool fading;     /* some tile is still fading in: draw another frame */
 } mer_draw_counts;
 

@@ -238,8 +238,9 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
         if (mer_app_idle(a))
             return true;
         if (el * 1000.0 >= c->a[0]) {
-            char why[128];
-            snprintf(why, sizeof why, "not idle after %.0f ms", c->a[0]);
+            char why[160];
+            const char *busy = mer_app_busy_with(a);
+            snprintf(why, sizeof why, "not idle after %.0f ms (waiting for %s)", c->a[0], busy ? busy : "nothing");
             fail(a, c, why);
             return true;
         }

@@ -28,6 +28,8 @@ struct mer_stats {
     uint64_t uploads_total;
     uint64_t exact_total, standin_total, world_total, placeholder_total, failed_total, not_cached_total;
     int exact_max, standin_max, world_max, placeholder_max, failed_max, not_cached_max;
+    uint64_t empty_total, no_data_total;
+    int empty_max, no_data_max;
     uint64_t shots;      /* frames that saved a screenshot (reading the frame back and
                           * writing a PNG takes tens of ms: kept out of frame_ms) */
     double shot_ms_max, shot_ms_total;
@@ -93,6 +95,10 @@ void mer_stats_frame(mer_stats *s, const mer_frame_sample *f)
     s->placeholder_total += (uint64_t)f->placeholder;
     s->failed_total += (uint64_t)f->failed;
     s->not_cached_total += (uint64_t)f->not_cached;
+    s->empty_total += (uint64_t)f->empty;
+    s->no_data_total += (uint64_t)f->no_data;
+    s->empty_max = MAXI(s->empty_max, f->empty);
+    s->no_data_max = MAXI(s->no_data_max, f->no_data);
     s->exact_max = MAXI(s->exact_max, f->exact);
     s->standin_max = MAXI(s->standin_max, f->standin);
     s->world_max = MAXI(s->world_max, f->world);
@@ -188,12 +194,16 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
             "    \"world\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
             "    \"placeholder\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
             "    \"failed\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
-            "    \"not_cached\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d}\n  },\n",
+            "    \"not_cached\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
+            "    \"empty\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d},\n"
+            "    \"no_data\": {\"per_frame_avg\": %.2f, \"per_frame_max\": %d, \"last\": %d}\n  },\n",
             avg(s->exact_total, s->frames), s->exact_max, s->last.exact, avg(s->standin_total, s->frames),
             s->standin_max, s->last.standin, avg(s->world_total, s->frames), s->world_max, s->last.world,
             avg(s->placeholder_total, s->frames), s->placeholder_max, s->last.placeholder,
             avg(s->failed_total, s->frames), s->failed_max, s->last.failed,
-            avg(s->not_cached_total, s->frames), s->not_cached_max, s->last.not_cached);
+            avg(s->not_cached_total, s->frames), s->not_cached_max, s->last.not_cached,
+            avg(s->empty_total, s->frames), s->empty_max, s->last.empty,
+            avg(s->no_data_total, s->frames), s->no_data_max, s->last.no_data);
     if (extra_json && *extra_json)
         fprintf(f, "  %s,\n", extra_json);
     fprintf(f, "  \"script\": [");

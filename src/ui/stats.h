@@ -16,6 +16,7 @@ typedef struct mer_frame_sample {
     int uploads;
     double upload_ms;
     int exact, standin, world, placeholder, failed, not_cached;
+    int empty, no_data; /* of exact: 404s, and tiles an MBTiles file lacks */
     double draw_ms;    /* map, layers and HUD */
     double swap_ms;    /* SDL_GL_SwapWindow */
     double overdraw;   /* map pixels drawn / window pixels (1.0: each once) */

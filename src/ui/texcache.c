@@ -97,7 +97,10 @@ static void unlink_slot(mer_texcache *c, int idx)
     c->count--;
 }
 
-/* The least recently used slot not used in frame (with a texture if
+/* Tiles used in frame or the frame before are kept: uploads run at the start
+ * of a frame, before its draw marks what it uses, so the last frame's tiles
+ * (drawn, or wanted by the view) are the ones in use.
+ * The least recently used slot not in use (with a texture if
  * want_tex, of w x h if w > 0), or NIL. A linear scan: a few hundred entries, a few evictions
  * per frame at most. */
 static int lru_victim(const mer_texcache *c, uint64_t frame, bool want_tex, int w, int h)
@@ -105,7 +108,7 @@ static int lru_victim(const mer_texcache *c, uint64_t frame, bool want_tex, int 
     int best = NIL;
     for (size_t i = 0; i < c->cap; i++) {
         const slot *s = &c->slots[i];
-        if (!s->used || s->e.last_used >= frame || (want_tex && !s->e.tex))
+        if (!s->used || s->e.last_used + 1 >= frame || (want_tex && !s->e.tex))
             continue;
         if (w > 0 && (s->e.w != w || s->e.h != h))
             continue;

@@ -2,7 +2,7 @@
  * loaded tile, plus small entries remembering tiles that are empty (404),
  * failed or not cached so they are not asked for again and draw their pattern.
  * Bounded by a byte budget (textures) and an entry count, with LRU eviction;
- * tiles used in the current frame are never evicted. When a new tile would
+ * tiles used in the current or the previous frame are never evicted. When a new tile would
  * go over the budget it takes the texture of the least recently used tile of
  * the same size, because glTexSubImage2D into an existing texture is cheaper
  * than creating one. */
@@ -41,7 +41,7 @@ const mer_tc_entry *mer_texcache_peek(const mer_texcache *c, mer_tile_id id);
  * entries not used in frame if over budget. Does not take ownership of r. */
 bool mer_texcache_put(mer_texcache *c, const mer_tile_result *r, uint64_t frame, double now);
 
-/* Evicts down to the budget (never entries used in frame). */
+/* Evicts down to the budget (never entries used in frame or frame - 1). */
 void mer_texcache_trim(mer_texcache *c, uint64_t frame);
 /* Drops everything (e.g. "clear the memory cache and reload"). */
 void mer_texcache_clear(mer_texcache *c);

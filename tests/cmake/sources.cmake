@@ -21,9 +21,21 @@ if(NOT TARGET PkgConfig::PNG)
 endif()
 mer_add_unit_test(mbtiles_nodata LIBS PkgConfig::PNG LABELS cache loader tsan TIMEOUT 240
                   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
-                          ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c)
+                          ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c
+                          ${CMAKE_CURRENT_SOURCE_DIR}/support/mbtiles_fixture.c)
 if(TARGET meridian-tilesim)
   add_dependencies(test_mbtiles_nodata meridian-tilesim meridian)
+endif()
+if(TARGET meridian_ui AND TARGET meridian-tilesim)
+  mer_add_unit_test(mbtiles_view TIMEOUT 400
+                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/viewer_driver.c
+                            ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
+                            ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c
+                            ${CMAKE_CURRENT_SOURCE_DIR}/support/mbtiles_fixture.c)
+  add_dependencies(test_mbtiles_view meridian meridian-tilesim)
+  set_property(TEST mbtiles_view APPEND PROPERTY ENVIRONMENT
+    "SDL_VIDEODRIVER=x11" "LIBGL_ALWAYS_SOFTWARE=1" "SDL_AUDIODRIVER=dummy")
+  set_property(TEST mbtiles_view APPEND PROPERTY LABELS gui cache)
 endif()
 # HiDPI: @2x sources, {r}, 512 px tiles (unit and loader), and in the viewer
 # with a forced display scale (MERIDIAN_SCALE) under Xvfb.
