@@ -76,7 +76,7 @@ static mer_test_server g_srv;
 
 static int start_default(void **state)
 {
-    const char *args[] = {"--max-zoom", "30", "--max-age", "123", NULL};
+    const char *args[] = {"--max-zoom", "30", "--max-age", "123", "--map", "world", NULL};
     return mer_test_server_start(&g_srv, args) ? 0 : -1;
 }
 
@@ -261,7 +261,7 @@ static void test_max_zoom_and_empty_rule(void **state)
 static void test_empty_rule_sea(void **state)
 {
     mer_test_server s;
-    const char *args[] = {"--empty-rule", "sea", NULL};
+    const char *args[] = {"--empty-rule", "sea", "--map", "world", NULL};
     assert_true(mer_test_server_start(&s, args));
     const struct {
         const char *path;

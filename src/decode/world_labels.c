@@ -146,18 +146,98 @@ static bool label_fits(const wlabel *l, int z, int bits)
     return l->tw <= bw * 0.9 && l->th <= bh * 0.8 && r * 2.0 >= l->th * 1.2;
 }
 
-/* Does box b overlap any of the n boxes kept, here or one world east or west? */
-static bool clashes(const double b[4], const double *boxes, size_t n, double world)
+/* The boxes kept at one zoom, filed by horizontal band (BAND px tall) so a
+ * new box is compared only with boxes near its height: 1,100 labels over 13
+ * zooms would otherwise cost most of the load time. */
+#define BAND 32.0
+
+typedef struct kept_boxes {
+    double *box;     /* 4 per kept box */
+    size_t n;
+    int *head;       /* first entry of each band, -1 = none */
+    int n_bands;
+    int *next, *which; /* entries: next entry of the band, the box it files */
+    size_t n_entries, cap_entries;
+} kept_boxes;
+
+static int band_of(const kept_boxes *k, double y)
 {
-    for (size_t q = 0; q < n; q++) {
-        const double *o = &boxes[q * 4];
-        for (int wrap = -1; wrap <= 1; wrap++) {
-            double dx = wrap * world;
-            if (b[0] < o[2] + dx && o[0] + dx < b[2] && b[1] < o[3] && o[1] < b[3])
-                return true;
+    int b = (int)floor(y / BAND);
+    return b < 0 ? 0 : b >= k->n_bands ? k->n_bands - 1 : b;
+}
+
+/* Does box b overlap a kept box, here or one world east or west? */
+static bool clashes(const kept_boxes *k, const double b[4], double world)
+{
+    for (int band = band_of(k, b[1]); band <= band_of(k, b[3]); band++)
+        for (int e = k->head[band]; e >= 0; e = k->next[e]) {
+            const double *o = &k->box[(size_t)k->which[e] * 4];
+            for (int wrap = -1; wrap <= 1; wrap++) {
+                double dx = wrap * world;
+                if (b[0] < o[2] + dx && o[0] + dx < b[2] && b[1] < o[3] && o[1] < b[3])
+                    return true;
+            }
+        }
+    return false;
+}
+
+static bool keep(kept_boxes *k, const double b[4])
+{
+    int b0 = band_of(k, b[1]), b1 = band_of(k, b[3]);
+    if (k->n_entries + (size_t)(b1 - b0 + 1) > k->cap_entries) {
+        size_t cap = (k->cap_entries + (size_t)(b1 - b0 + 1)) * 2;
+        int *nn = realloc(k->next, cap * sizeof *nn);
+        if (!nn)
+            return false;
+        k->next = nn;
+        int *nw = realloc(k->which, cap * sizeof *nw);
+        if (!nw)
+            return false;
+        k->which = nw;
+        k->cap_entries = cap;
+    }
+    memcpy(&k->box[k->n * 4], b, 4 * sizeof *b);
+    for (int band = b0; band <= b1; band++) {
+        k->which[k->n_entries] = (int)k->n;
+        k->next[k->n_entries] = k->head[band];
+        k->head[band] = (int)k->n_entries++;
+    }
+    k->n++;
+    return true;
+}
+
+/* Places the labels for zoom z (order: priority) into w->placed. */
+static bool place_zoom(mer_world *w, const size_t *order, int z, kept_boxes *k)
+{
+    size_t n = w->nlabels;
+    double world = ldexp(256.0, z);
+    int bands = (int)ceil(world / BAND);
+    int *head = realloc(k->head, (size_t)bands * sizeof *head);
+    if (!head)
+        return false;
+    k->head = head;
+    k->n_bands = bands;
+    for (int i = 0; i < bands; i++)
+        head[i] = -1;
+    k->n = k->n_entries = 0;
+    for (size_t j = 0; j < n; j++) {
+        const wlabel *l = &w->labels[order[j]];
+        if (!label_fits(l, z, w->bits))
+            continue;
+        /* A city tries each side of its dot in turn; the first free one wins. */
+        int sides = l->kind == WL_CITY ? CITY_SIDES : 1;
+        for (int side = 0; side < sides; side++) {
+            double b[4];
+            label_box(l, side, z, w->bits, b);
+            if (clashes(k, b, world))
+                continue;
+            if (!keep(k, b))
+                return false;
+            w->placed[(size_t)z * n + order[j]] = (uint8_t)(1 + side);
+            break;
         }
     }
-    return false;
+    return true;
 }
 
 /* One global, deterministic placement per zoom: oceans, then the rest in
@@ -169,41 +249,24 @@ bool mer_world_place_labels(mer_world *w)
     size_t n = w->nlabels;
     w->placed = calloc((size_t)(LABEL_ZMAX + 1) * (n ? n : 1), 1);
     size_t *order = malloc((n ? n : 1) * sizeof *order);
-    double *boxes = malloc((n ? n : 1) * 4 * sizeof *boxes);
-    if (!w->placed || !order || !boxes) {
-        free(order);
-        free(boxes);
-        return false;
-    }
-    size_t k = 0;
-    for (int pass = 0; pass < 2; pass++) /* oceans first, then the rest in file order */
-        for (size_t i = 0; i < n; i++)
-            if ((w->labels[i].kind == WL_OCEAN) == (pass == 0))
-                order[k++] = i;
-    for (int z = 0; z <= LABEL_ZMAX; z++) {
-        double world = ldexp(256.0, z);
-        size_t kept = 0;
-        for (size_t j = 0; j < n; j++) {
-            const wlabel *l = &w->labels[order[j]];
-            if (!label_fits(l, z, w->bits))
-                continue;
-            /* A city tries each side of its dot in turn; the first free one wins. */
-            int sides = l->kind == WL_CITY ? CITY_SIDES : 1;
-            for (int side = 0; side < sides; side++) {
-                double b[4];
-                label_box(l, side, z, w->bits, b);
-                if (clashes(b, boxes, kept, world))
-                    continue;
-                memcpy(&boxes[kept * 4], b, sizeof b);
-                kept++;
-                w->placed[(size_t)z * n + order[j]] = (uint8_t)(1 + side);
-                break;
-            }
-        }
+    kept_boxes k = {0};
+    k.box = malloc((n ? n : 1) * 4 * sizeof *k.box);
+    bool ok = w->placed && order && k.box;
+    if (ok) {
+        size_t m = 0;
+        for (int pass = 0; pass < 2; pass++) /* oceans first, then the rest in file order */
+            for (size_t i = 0; i < n; i++)
+                if ((w->labels[i].kind == WL_OCEAN) == (pass == 0))
+                    order[m++] = i;
+        for (int z = 0; ok && z <= LABEL_ZMAX; z++)
+            ok = place_zoom(w, order, z, &k);
     }
     free(order);
-    free(boxes);
-    return true;
+    free(k.box);
+    free(k.head);
+    free(k.next);
+    free(k.which);
+    return ok;
 }
 
 bool mer_world_fonts(mer_world *w, const char *font_file)

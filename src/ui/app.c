@@ -553,7 +553,7 @@ static void start_basemap(mer_app *a)
     if (strcmp(a->src.id, "world") == 0 || !mer_source_lookup("world", &w))
         return;
     char err[512];
-    a->basemap = mer_basemap_create(&w, a->cfg->loader.cache_dir, a->basemap_budget, on_ready, a, err, sizeof err);
+    a->basemap = mer_basemap_create(&w, &a->cfg->loader, a->basemap_budget, on_ready, a, err, sizeof err);
     if (!a->basemap)
         MER_LOGW(TAG, "no world map beneath: %s", err);
 }

@@ -52,7 +52,7 @@ static void basemap_ready(void *ud)
         b->on_ready(b->ud);
 }
 
-mer_basemap *mer_basemap_create(const mer_source *world, const char *cache_dir, size_t budget_bytes,
+mer_basemap *mer_basemap_create(const mer_source *world, const mer_loader_config *base, size_t budget_bytes,
                                 void (*on_ready)(void *ud), void *ud, char *err, size_t errlen)
 {
     mer_basemap *b = calloc(1, sizeof *b);
@@ -76,8 +76,8 @@ mer_basemap *mer_basemap_create(const mer_source *world, const char *cache_dir, 
     }
     mer_loader_config c;
     mer_loader_config_defaults(&c, world);
-    if (cache_dir)
-        snprintf(c.cache_dir, sizeof c.cache_dir, "%s", cache_dir);
+    snprintf(c.cache_dir, sizeof c.cache_dir, "%s", base->cache_dir);
+    snprintf(c.world_path, sizeof c.world_path, "%s", base->world_path);
     c.decode_workers = 1;
     c.on_ready = basemap_ready;
     c.ud = b;

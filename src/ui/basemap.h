@@ -21,14 +21,16 @@
 
 #include "core/source.h"
 #include "core/tile.h"
+#include "net/loader.h"
 #include "ui/gfx.h"
 
 typedef struct mer_basemap mer_basemap;
 
-/* world: the source to draw beneath (the `world` preset); cache_dir as for
- * the main loader ("" = none); on_ready(ud) is called on a loader thread when
+/* world: the source to draw beneath (the `world` preset); base: the main
+ * loader's configuration, for the settings both share (cache directory, the
+ * world map's data file); on_ready(ud) is called on a loader thread when
  * world tiles are ready (push a wake-up). NULL with a message on failure. */
-mer_basemap *mer_basemap_create(const mer_source *world, const char *cache_dir, size_t budget_bytes,
+mer_basemap *mer_basemap_create(const mer_source *world, const mer_loader_config *base, size_t budget_bytes,
                                 void (*on_ready)(void *ud), void *ud, char *err, size_t errlen);
 void mer_basemap_destroy(mer_basemap *b);
 
