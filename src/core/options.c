@@ -38,7 +38,7 @@ static const opt_def g_opts[] = {
     {"help", 'h', T_SPECIAL, 0, 0, 0, 0, NO_HAVE, NULL, "show this help and exit", 0},
     {"version", 'V', T_SPECIAL, 0, 0, 0, 0, NO_HAVE, NULL, "show the version and exit", 0},
     {"source", 's', T_STR, S(source_arg), 0, 0, NO_HAVE, "NAME|URL|FILE",
-     "preset (osm, opentopomap, demo), user source, URL template or .mbtiles file", 0},
+     "preset (osm, opentopomap, demo, world), user source, URL template or .mbtiles file", 0},
     {"lat", 0, T_DOUBLE, F(lat), 0, -MER_MAX_LAT, MER_MAX_LAT, F(have_lat), "DEG", "start latitude", 0},
     {"lon", 0, T_DOUBLE, F(lon), 0, -180, 180, F(have_lon), "DEG", "start longitude", 0},
     {"zoom", 'z', T_DOUBLE, F(zoom), 0, 0, 22, F(have_zoom), "Z", "start zoom (fractional allowed)", 0},
