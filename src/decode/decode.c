@@ -192,15 +192,17 @@ static bool png_header_size(const uint8_t *d, size_t len, uint32_t *w, uint32_t 
 static bool png_chunks_fit(const uint8_t *d, size_t len)
 {
     size_t i = 8;
-    while (i + 12 <= len) {
+    /* A chunk whose length and type are there but whose data and CRC are not
+     * counts too: libpng would allocate for it from the 8 header bytes. */
+    while (len - i >= 8) {
         uint32_t n = be32(d + i);
-        if (n > 0x7fffffffu || n > len - i - 12)
+        if (n > 0x7fffffffu || len - i < 12 || n > len - i - 12)
             return false;
         if (memcmp(d + i + 4, "IEND", 4) == 0)
             return true;
         i += 12 + (size_t)n;
     }
-    return true; /* cut short between chunks: libpng reports it */
+    return true; /* cut short inside a chunk header: libpng reports it */
 }
 
 static bool decode_png(const uint8_t *d, size_t len, int expect, uint8_t **out, int *w, int *h,
