@@ -197,6 +197,9 @@ static void test_uncached_area(void **state)
     assert_int_equal(vd_count_placeholder(&far, 0, 0, far.w, far.h - 40), 0);
     expect_outlines(&farcov, MER_COV_MISSING);
     assert_true(vd_json_num(r.stats, "\"loader\"", "tiles_not_cached") >= 8);
+    /* The HUD says so in plain words, not as a failure count. */
+    assert_non_null(
+        strstr(r.stats, "\"notice\": \"offline: showing the built-in world map; press C for cached areas\""));
     vd_image_free(&far);
     vd_image_free(&farcov);
 
