@@ -239,7 +239,10 @@ static void test_resize_fills(void **state)
     vd_image_free(&img);
 }
 
-/* Once idle, nothing is drawn: a 1.5 s sleep renders zero frames. */
+/* Once idle, nothing is drawn: a 1.5 s sleep renders no frames of its own.
+ * The X server may still deliver a late expose or pointer-enter event (seen
+ * on a loaded machine), which rightly costs one redraw each; a loop that kept
+ * rendering would draw about 90 frames here. */
 static void test_idle_renders_nothing(void **state)
 {
     VD_NEED_DISPLAY();
@@ -251,7 +254,7 @@ static void test_idle_renders_nothing(void **state)
     assert_non_null(l1);
     assert_non_null(l2);
     assert_true(vd_json_num(l1, NULL, "frames") >= 1);
-    assert_true(vd_json_num(l2, NULL, "frames") == 0);
+    assert_true(vd_json_num(l2, NULL, "frames") <= 2);
     assert_true(vd_json_num(l2, NULL, "ms") >= 1500);
 }
 

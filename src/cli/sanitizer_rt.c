@@ -29,11 +29,18 @@
 #include "lsan_suppressions.h" /* mer_lsan_suppressions[], generated from tests/lsan.supp */
 
 const char *__lsan_default_suppressions(void);
+const char *__lsan_default_options(void);
 const char *__asan_default_options(void);
 
 const char *__lsan_default_suppressions(void)
 {
     return mer_lsan_suppressions;
+}
+
+/* The list of suppressions used is noise in every test log. */
+const char *__lsan_default_options(void)
+{
+    return "print_suppressions=0";
 }
 
 /* detect_leaks is on by default on Linux already; saying it here documents
