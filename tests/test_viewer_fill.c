@@ -59,38 +59,6 @@ static void expect_tile(const vd_image *img, int x0, int y0, int z, int x, int y
         fail_msg("at (%d, %d): tile %d/%d/%d, expected %d/%d/%d", x0, y0, id.z, id.x, id.y, z, x, y);
 }
 
-static bool is_background(const uint8_t *p)
-{
-    /* The window's clear colour (gfx.c: 0.87, 0.87, 0.85): no map drawn there. */
-    return abs(p[0] - 222) <= 1 && abs(p[1] - 222) <= 1 && abs(p[2] - 217) <= 1;
-}
-
-/* The widest band with no map: the most adjacent columns (or rows), above
- * the bottom 40 rows (attribution), in which over half the pixels have the
- * window's clear colour (gfx.c). A band where nothing was drawn is many
- * pixels wide; a map may have the colour here and there, even along a
- * 1-pixel graticule line over land. */
-static int widest_background_band(const vd_image *img)
-{
-    int best = 0, run = 0, rows = img->h - 40;
-    for (int x = 0; x < img->w; x++) {
-        int n = 0;
-        for (int y = 0; y < rows; y++)
-            n += is_background(vd_px(img, x, y));
-        run = 2 * n > rows ? run + 1 : 0;
-        best = run > best ? run : best;
-    }
-    run = 0;
-    for (int y = 0; y < rows; y++) {
-        int n = 0;
-        for (int x = 0; x < img->w; x++)
-            n += is_background(vd_px(img, x, y));
-        run = 2 * n > img->w ? run + 1 : 0;
-        best = run > best ? run : best;
-    }
-    return best;
-}
-
 /* Zoom 2 at 1280x720: the world is 1024 px wide, so it shows one and a bit
  * times. Centred on lon 45 the world's west edge falls on x = 0 and again on
  * x = 1024: tile 2/0/1 at both places, no grey band, no placeholder. */
@@ -112,7 +80,7 @@ static void test_world_repeats(void **state)
     expect_tile(&img, 0, 104, 2, 0, 1);
     expect_tile(&img, 1024, 104, 2, 0, 1);
     expect_tile(&img, 768, 360, 2, 3, 2);
-    assert_true(widest_background_band(&img) < 4);
+    assert_true(vd_widest_background_band(&img) < 4);
     assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
     /* A finished view draws each pixel of the map once, and so does every
      * frame of a zoom in while the new tiles arrive and fade in over their
@@ -148,7 +116,7 @@ static void test_lowest_zoom_fills(void **state)
     for (int i = 0; i < 2; i++) {
         vd_image img;
         load(&r, names[i], &img);
-        assert_true(widest_background_band(&img) < 4);
+        assert_true(vd_widest_background_band(&img) < 4);
         vd_image_free(&img);
     }
     assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);

@@ -61,12 +61,6 @@ static bool near(const uint8_t *p, const int c[3], int tol)
     return abs(p[0] - c[0]) <= tol && abs(p[1] - c[1]) <= tol && abs(p[2] - c[2]) <= tol;
 }
 
-static bool is_background(const uint8_t *p)
-{
-    static const int bg[3] = {222, 222, 217};
-    return near(p, bg, 1);
-}
-
 /* In an 11x11 block around the screen point of (lon, lat): how many pixels
  * have colour c, and how many the other of land and sea (borders, labels,
  * graticule lines and failure marks are neither). The view is centred on
@@ -118,32 +112,6 @@ static void expect_places(const vd_image *img, const char *stats, const char *wh
         expect_colour(img, stats, what, g_sea[i], SEA, LAND);
 }
 
-/* The widest band with no map: the most adjacent columns (or rows), above
- * the bottom 40 rows (attribution), in which over half the pixels have the
- * window's clear colour (gfx.c). A band where nothing was drawn is many
- * pixels wide; a map may have the colour here and there, even along a
- * 1-pixel graticule line over land. */
-static int widest_background_band(const vd_image *img)
-{
-    int best = 0, run = 0, rows = img->h - 40;
-    for (int x = 0; x < img->w; x++) {
-        int n = 0;
-        for (int y = 0; y < rows; y++)
-            n += is_background(vd_px(img, x, y));
-        run = 2 * n > rows ? run + 1 : 0;
-        best = run > best ? run : best;
-    }
-    run = 0;
-    for (int y = 0; y < rows; y++) {
-        int n = 0;
-        for (int x = 0; x < img->w; x++)
-            n += is_background(vd_px(img, x, y));
-        run = 2 * n > img->w ? run + 1 : 0;
-        best = run > best ? run : best;
-    }
-    return best;
-}
-
 /* --source world at zoom 1 (raised to the zoom where the world is 720 px
  * tall) and zoom 2: the window is full, the continents are land, the oceans sea. */
 static void test_world_source_fills(void **state)
@@ -162,7 +130,7 @@ static void test_world_source_fills(void **state)
         load(&r, "w.png", &img);
         assert_int_equal(img.w, 1280);
         assert_int_equal(img.h, 720);
-        assert_true(widest_background_band(&img) < 4);
+        assert_true(vd_widest_background_band(&img) < 4);
         assert_int_equal(vd_count_placeholder(&img, 0, 0, img.w, img.h - 40), 0);
         expect_places(&img, r.stats, zooms[i]);
         /* The world is the source itself: no second loader beneath it. */
@@ -206,7 +174,7 @@ static void test_no_network_shows_world(void **state)
     assert_true(fabs(vd_json_num(r.stats, "\"view\"", "zoom") - 2.0) < 1e-6);
     vd_image img;
     load(&r, "n.png", &img);
-    assert_true(widest_background_band(&img) < 4);
+    assert_true(vd_widest_background_band(&img) < 4);
     assert_int_equal(vd_count_placeholder(&img, 0, 0, img.w, img.h - 40), 0);
     expect_places(&img, r.stats, "no network");
     vd_image_free(&img);

@@ -164,6 +164,32 @@ static bool grey_patch(const vd_image *img, int x, int y, const int g[3])
     return h && v;
 }
 
+static bool is_background(const uint8_t *p)
+{
+    return abs(p[0] - 222) <= 1 && abs(p[1] - 222) <= 1 && abs(p[2] - 217) <= 1;
+}
+
+int vd_widest_background_band(const vd_image *img)
+{
+    int best = 0, run = 0, rows = img->h - 40;
+    for (int x = 0; x < img->w; x++) {
+        int n = 0;
+        for (int y = 0; y < rows; y++)
+            n += is_background(vd_px(img, x, y));
+        run = 2 * n > rows ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    run = 0;
+    for (int y = 0; y < rows; y++) {
+        int n = 0;
+        for (int x = 0; x < img->w; x++)
+            n += is_background(vd_px(img, x, y));
+        run = 2 * n > img->w ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    return best;
+}
+
 long vd_count_placeholder(const vd_image *img, int x0, int y0, int x1, int y1)
 {
     /* The two greys of shaders/ui.frag's 16 px placeholder checkerboard. Every

@@ -41,6 +41,12 @@ bool vd_decode(const vd_image *img, int x0, int y0, mer_tile_id *out);
  * equal (within 1) to either of its greys, as are a horizontal and a vertical
  * neighbour (so a stray map pixel of that colour does not count). */
 long vd_count_placeholder(const vd_image *img, int x0, int y0, int x1, int y1);
+/* The widest band with no map: the most adjacent columns (or rows), above
+ * the bottom 40 rows (attribution), in which over half the pixels have the
+ * window's clear colour (gfx.c: 0.87, 0.87, 0.85). A band where nothing was
+ * drawn is many pixels wide; a map may have the colour here and there, even
+ * along a 1-pixel graticule line over land. */
+int vd_widest_background_band(const vd_image *img);
 
 /* Number after "key": at or after the first occurrence of `after` (or the
  * start when NULL) in json; NAN if absent. */
