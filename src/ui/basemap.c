@@ -160,22 +160,14 @@ bool mer_basemap_draw(mer_basemap *b, mer_gfx *g, mer_tile_id id, float x, float
      * where the world has no more detail. */
     mer_tile_id wt = id.z > b->max_zoom ? mer_tile_parent(id, id.z - b->max_zoom) : id;
     need(b, wt, prio);
-    for (int k = 0; k <= MAX_UP && wt.z - k >= b->min_zoom; k++) {
-        mer_tile_id p = mer_tile_parent(wt, k);
-        mer_tc_entry *e = mer_texcache_get(b->tc, p, b->frame);
-        if (!e || e->status != MER_TILE_OK)
-            continue;
-        /* The slot's sub-rectangle of p. */
-        int up = id.z - p.z;
-        double f = ldexp(1.0, -up);
-        double fx = (double)(id.x - ((int64_t)p.x << up)) * f;
-        double fy = (double)(id.y - ((int64_t)p.y << up)) * f;
-        bool crisp = up == 0 && fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
-        mer_gfx_tile(g, e->tex, x, y, w, h, (float)fx, (float)fy, (float)(fx + f), (float)(fy + f), 1.0f,
-                     crisp);
-        return true;
-    }
-    return false;
+    float fx, fy, f;
+    int up = id.z - wt.z;
+    mer_tc_entry *e = mer_texcache_ancestor(b->tc, id, up, up + MAX_UP, b->min_zoom, b->frame, &fx, &fy, &f);
+    if (!e)
+        return false;
+    bool crisp = f == 1.0f && fabsf(w - (float)e->w) < 0.01f && fabsf(h - (float)e->h) < 0.01f;
+    mer_gfx_tile(g, e->tex, x, y, w, h, fx, fy, fx + f, fy + f, 1.0f, crisp);
+    return true;
 }
 
 static int cmp_key_prio(const void *a, const void *b)

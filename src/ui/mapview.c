@@ -227,17 +227,7 @@ typedef struct draw_ctx {
  * v0 = *fy, size *f), or NULL. */
 static mer_tc_entry *find_ancestor(draw_ctx *d, mer_tile_id id, int min_zoom, float *fx, float *fy, float *f)
 {
-    for (int k = 1; id.z - k >= min_zoom && k <= 12; k++) {
-        mer_tile_id p = mer_tile_parent(id, k);
-        mer_tc_entry *e = mer_texcache_get(d->tc, p, d->frame);
-        if (!e || e->status != MER_TILE_OK)
-            continue;
-        *f = 1.0f / (float)(1 << k);
-        *fx = (float)(id.x - (p.x << k)) * *f;
-        *fy = (float)(id.y - (p.y << k)) * *f;
-        return e;
-    }
-    return NULL;
+    return mer_texcache_ancestor(d->tc, id, 1, 12, min_zoom, d->frame, fx, fy, f);
 }
 
 /* Nearest loaded ancestor, drawn as the matching sub-rectangle. */

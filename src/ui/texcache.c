@@ -1,5 +1,6 @@
 #include "ui/texcache.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -230,6 +231,23 @@ bool mer_texcache_put(mer_texcache *c, const mer_tile_result *r, uint64_t frame,
     }
     mer_texcache_trim(c, frame);
     return ok;
+}
+
+mer_tc_entry *mer_texcache_ancestor(mer_texcache *c, mer_tile_id id, int from, int to, int min_zoom,
+                                    uint64_t frame, float *u0, float *v0, float *f)
+{
+    for (int k = from; k <= to && id.z - k >= min_zoom; k++) {
+        mer_tile_id p = mer_tile_parent(id, k);
+        mer_tc_entry *e = mer_texcache_get(c, p, frame);
+        if (!e || e->status != MER_TILE_OK)
+            continue;
+        double s = ldexp(1.0, -k);
+        *f = (float)s;
+        *u0 = (float)((double)(id.x - ((int64_t)p.x << k)) * s);
+        *v0 = (float)((double)(id.y - ((int64_t)p.y << k)) * s);
+        return e;
+    }
+    return NULL;
 }
 
 mer_tc_entry *mer_texcache_get(mer_texcache *c, mer_tile_id id, uint64_t frame)

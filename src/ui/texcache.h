@@ -34,6 +34,12 @@ void mer_texcache_destroy(mer_texcache *c);
 
 /* Looks a tile up (x must be wrapped); marks it used in frame when found. */
 mer_tc_entry *mer_texcache_get(mer_texcache *c, mer_tile_id id, uint64_t frame);
+/* The nearest loaded ancestor of id, from `from` levels up to `to` levels up
+ * (and not below min_zoom), marked used in frame; *u0, *v0 and *f give id's
+ * square of it in texture coordinates. NULL if none is loaded. The stand-in
+ * search of the map view and of the world map beneath. */
+mer_tc_entry *mer_texcache_ancestor(mer_texcache *c, mer_tile_id id, int from, int to, int min_zoom,
+                                    uint64_t frame, float *u0, float *v0, float *f);
 /* Looks up without marking it used. */
 const mer_tc_entry *mer_texcache_peek(const mer_texcache *c, mer_tile_id id);
 
