@@ -78,7 +78,7 @@ A_H1=$H1_PORT
 CA=$T/pki/ca.pem
 
 if [ "$viewer" = --viewer ]; then
-    [ -n "${DISPLAY:-}" ] || { bad "no DISPLAY: GUI tests run under xvfb-run (scripts/test)"; exit 1; }
+    [ -n "${MER_OWN_DISPLAY:-}" ] || { bad "no display of its own: run it through ctest (tests/support/own_display.sh)"; exit 1; }
     mkdir -p "$T/v/cache" "$T/v/state"
     printf 'wait-idle 60000\nscreenshot %s\nquit\n' "$T/v/shot.png" >"$T/v/script.txt"
     XDG_CACHE_HOME=$T/v/cache XDG_STATE_HOME=$T/v/state SDL_VIDEODRIVER=${SDL_VIDEODRIVER:-x11} \

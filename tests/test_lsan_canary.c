@@ -87,7 +87,7 @@ static void test_our_leak_alone_is_reported(void **state)
 {
     (void)state;
     const char *d = getenv("DISPLAY");
-    assert_non_null(d); /* the suite runs under xvfb-run */
+    assert_non_null(d); /* ctest gives it a display (tests/support/own_display.sh) */
     const char *driver = getenv("MER_FAKE_DRIVER");
     assert_non_null(driver);
     char log[] = "/tmp/mer-canary-XXXXXX";

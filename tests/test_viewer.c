@@ -1,7 +1,7 @@
 /* GUI tests of the viewer: the meridian binary in scripted mode under Xvfb,
  * against meridian-tilesim, checked by the tile codes in its screenshots and
- * by its --stats JSON. Skipped when there is no display (scripts/test runs the
- * suite inside xvfb-run). */
+ * by its --stats JSON. Each test binary has an X server of its own
+ * (tests/support/own_display.sh), so no other test's window sends it events. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

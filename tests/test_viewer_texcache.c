@@ -62,7 +62,7 @@ static void test_lru_within_budget(void **state)
 {
     (void)state;
     if (!g_gl)
-        fail_msg("no GL context: the suite runs under xvfb-run (scripts/test)");
+        fail_msg("no GL context: run it through ctest (a display of its own)");
     mer_texcache *c = mer_texcache_create(4 * TILE_BYTES, 64);
     assert_non_null(c);
     for (int i = 0; i < 4; i++) {
@@ -90,7 +90,7 @@ static void test_current_frame_kept(void **state)
 {
     (void)state;
     if (!g_gl)
-        fail_msg("no GL context: the suite runs under xvfb-run (scripts/test)");
+        fail_msg("no GL context: run it through ctest (a display of its own)");
     mer_texcache *c = mer_texcache_create(2 * TILE_BYTES, 64);
     for (int i = 0; i < 3; i++) {
         mer_tile_result r = tile(i, MER_TILE_OK);
@@ -110,7 +110,7 @@ static void test_status_entries(void **state)
 {
     (void)state;
     if (!g_gl)
-        fail_msg("no GL context: the suite runs under xvfb-run (scripts/test)");
+        fail_msg("no GL context: run it through ctest (a display of its own)");
     mer_texcache *c = mer_texcache_create(TILE_BYTES, 64);
     mer_tile_result f = tile(1, MER_TILE_FAILED), e = tile(2, MER_TILE_EMPTY);
     assert_true(mer_texcache_put(c, &f, 1, 0));
@@ -140,7 +140,7 @@ static void test_entry_cap(void **state)
 {
     (void)state;
     if (!g_gl)
-        fail_msg("no GL context: the suite runs under xvfb-run (scripts/test)");
+        fail_msg("no GL context: run it through ctest (a display of its own)");
     mer_texcache *c = mer_texcache_create(TILE_BYTES, 64);
     for (int i = 0; i < 200; i++) {
         mer_tile_result r = tile(i % 32, MER_TILE_EMPTY);

@@ -23,8 +23,8 @@
 
 bool vd_have_display(void)
 {
-    const char *d = getenv("DISPLAY");
-    return d && *d;
+    const char *d = getenv("DISPLAY"), *own = getenv("MER_OWN_DISPLAY");
+    return d && *d && own && *own;
 }
 
 #define MAX_DIRS 64

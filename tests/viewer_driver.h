@@ -21,7 +21,7 @@ typedef struct vd_image {
     uint8_t *rgba; /* w * h * 4 */
 } vd_image;
 
-/* True if a display is available (the suite runs inside xvfb-run). */
+/* True if this test has an X display of its own (tests/support/own_display.sh). */
 bool vd_have_display(void);
 
 /* Makes a fresh directory for a run (XDG dirs, script, stats, screenshots). */
@@ -57,12 +57,13 @@ const char *vd_json_line(const char *json, int n);
 /* lat/lon of the north-west corner of tile (z, x, y), as text with full precision. */
 void vd_corner(int z, double x, double y, char *lat, char *lon, size_t len);
 
-/* GUI tests need a display; the suite always runs under xvfb-run
- * (scripts/test), so a missing one is a failure, not a skip. For cmocka tests. */
+/* GUI tests need a display of their own: CTest starts each on a private Xvfb
+ * (tests/support/own_display.sh), so a missing one is a failure, not a skip.
+ * A shared display would let other tests' windows send ours events. */
 #define VD_NEED_DISPLAY()                                                       \
     do {                                                                        \
         if (!vd_have_display())                                                 \
-            fail_msg("no DISPLAY: GUI tests run under xvfb-run (scripts/test)"); \
+            fail_msg("no display of its own: run GUI tests through ctest"); \
     } while (0)
 
 #endif

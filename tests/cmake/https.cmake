@@ -7,9 +7,9 @@ if(TARGET meridian-tilesim)
     $<TARGET_FILE:meridian> $<TARGET_FILE:meridian-tilesim>)
   set_tests_properties(https PROPERTIES TIMEOUT 300 LABELS loader)
   # The viewer's HUD on a refused certificate (a GUI test: the display comes
-  # from scripts/test's xvfb-run).
+  # is its own, tests/support/own_display.sh).
   if(TARGET meridian_ui)
-    add_test(NAME https_viewer COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/https.sh
+    add_test(NAME https_viewer COMMAND ${MER_ON_OWN_DISPLAY} bash ${CMAKE_CURRENT_SOURCE_DIR}/https.sh
       $<TARGET_FILE:meridian> $<TARGET_FILE:meridian-tilesim> --viewer)
     set_tests_properties(https_viewer PROPERTIES TIMEOUT 300 LABELS "loader;gui")
   endif()

@@ -15,7 +15,7 @@ endif()
 add_test(NAME packaging_man COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_man.sh ${MER_PKG_MAN_ARGS})
 # Installs the build tree into a temporary prefix and runs it from there.
 add_test(NAME packaging_install
-  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_install.sh ${CMAKE_COMMAND} ${PROJECT_BINARY_DIR} ${PROJECT_VERSION})
+  COMMAND ${MER_ON_OWN_DISPLAY} bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_install.sh ${CMAKE_COMMAND} ${PROJECT_BINARY_DIR} ${PROJECT_VERSION})
 set_tests_properties(packaging_validate packaging_cli packaging_man PROPERTIES TIMEOUT 120 LABELS packaging)
 set_tests_properties(packaging_install PROPERTIES TIMEOUT 300 LABELS "packaging;gui")
 set_tests_properties(packaging_cli packaging_man packaging_install PROPERTIES ENVIRONMENT "${MER_PKG_ENV}")
