@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/datadir.h"
 #include "core/demo_preset.h"
 #include "core/log.h"
 
@@ -37,16 +38,9 @@ static bool executable(const char *path)
 static bool find_tilesim(char *out, size_t len)
 {
     char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            if ((size_t)snprintf(out, len, "%s/meridian-tilesim", self) < len && executable(out))
-                return true;
-        }
-    }
+    if (mer_exe_dir(self, sizeof self) &&
+        (size_t)snprintf(out, len, "%s/meridian-tilesim", self) < len && executable(out))
+        return true;
     const char *path = getenv("PATH");
     while (path && *path) {
         const char *end = strchr(path, ':');

@@ -1,0 +1,21 @@
+/* Finding the running program and Meridian's data files (shaders, fonts, the
+ * world map) at run time. Any thread.
+ *
+ * Order: $MERIDIAN_DATADIR if set; the source tree when the program runs from
+ * its build tree (a CMakeCache.txt beside it, or one level up for the test
+ * programs in build/tests/); EXE_DIR/../share/meridian (a relocated install);
+ * the configured install prefix. An installed program never looks into the
+ * source tree. */
+#ifndef MER_CORE_DATADIR_H
+#define MER_CORE_DATADIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The directory of the running program (/proc/self/exe), no trailing slash. */
+bool mer_exe_dir(char *out, size_t len);
+
+/* Writes the path of an existing file rel (e.g. "shaders/tile.frag") into out. */
+bool mer_data_find(const char *rel, char *out, size_t len);
+
+#endif
