@@ -170,7 +170,7 @@ static void describe_error(const mer_xfer *x, int cc, long status, size_t max, c
         snprintf(reason, rlen, "certificate not accepted: %.69s", x->error[0] ? x->error : curl_easy_strerror((CURLcode)cc));
     } else if (x->offhost[0]) {
         snprintf(code, 8, "RDR");
-        snprintf(reason, rlen, "redirected to another host (%.60s): not followed", x->offhost);
+        snprintf(reason, rlen, "redirected to another host (%.40s): not followed", x->offhost);
     } else if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(code, 8, "BIG");
         snprintf(reason, rlen, "body larger than %zu bytes", max);

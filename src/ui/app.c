@@ -18,7 +18,6 @@
 #endif
 
 #include <SDL.h>
-#include <SDL_image.h>
 #include <epoxy/gl.h>
 
 #include "core/clock.h"
@@ -704,7 +703,6 @@ static void teardown(mer_app *a)
         SDL_GL_DeleteContext(a->gl);
     if (a->win)
         SDL_DestroyWindow(a->win);
-    IMG_Quit();
     SDL_Quit();
 }
 
