@@ -179,7 +179,7 @@ static void test_upload_budget_while_moving(void **state)
     assert_true(vd_json_num(m, NULL, "bytes_max") <= (double)MER_UPLOAD_MOVING_BYTES);
     assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
     /* The slowest frames are listed with what each did. */
-    assert_non_null(strstr(r.stats, "\"slowest_frames\": [\n    {\"frame\""));
+    assert_non_null(strstr(r.stats, "\"slowest_frames\": [\n    {\"n\": "));
 }
 
 int main(void)

@@ -223,17 +223,6 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
     fprintf(f, "  \"uploads_moving\": {\"frames\": %llu, \"tiles\": %llu, \"tiles_max\": %d, \"bytes_max\": %zu},\n",
             (unsigned long long)s->moving_frames, (unsigned long long)s->moving_uploads, s->moving_uploads_max,
             s->moving_bytes_max);
-    fprintf(f, "  \"slowest_frames\": [");
-    for (int i = 0; i < s->n_slowest; i++) {
-        const mer_frame_sample *w = &s->slowest[i];
-        fprintf(f, "%s\n    {\"frame\": %llu, \"ms\": %.2f, \"line\": %d, \"moving\": %s, \"uploads\": %d, "
-                "\"world_uploads\": %d, \"upload_kb\": %zu, \"upload_ms\": %.2f, \"draw_ms\": %.2f, "
-                "\"swap_ms\": %.2f, \"exact\": %d, \"standin\": %d, \"world\": %d}",
-                i ? "," : "", (unsigned long long)w->frame, w->frame_ms, w->line, w->moving ? "true" : "false",
-                w->uploads, w->world_uploads, w->upload_bytes / 1024, w->upload_ms, w->draw_ms, w->swap_ms, w->exact,
-                w->standin, w->world);
-    }
-    fprintf(f, "%s],\n", s->n_slowest ? "\n  " : "");
     fprintf(f, "  \"draw_ms\": {\"avg\": %.3f, \"max\": %.3f},\n  \"swap_ms\": {\"avg\": %.3f, \"max\": %.3f},\n",
             s->n ? s->draw_total / (double)(s->frames - s->shots) : 0.0, s->draw_max,
             s->n ? s->swap_total / (double)(s->frames - s->shots) : 0.0, s->swap_max);
@@ -265,6 +254,19 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
                 i ? "," : "", s->lines[i].line, s->lines[i].cmd, (unsigned long long)s->lines[i].frames,
                 s->lines[i].ms, s->lines[i].max_frame_ms, s->lines[i].view[0], s->lines[i].view[1], s->lines[i].view[2]);
     fprintf(f, "%s],\n", s->n_lines ? "\n  " : "");
+    /* After the script lines and with names of their own: tests and scripts
+     * find a value by the first key of its name ("line", "world", ...). */
+    fprintf(f, "  \"slowest_frames\": [");
+    for (int i = 0; i < s->n_slowest; i++) {
+        const mer_frame_sample *w = &s->slowest[i];
+        fprintf(f, "%s\n    {\"n\": %llu, \"ms\": %.2f, \"script_line\": %d, \"moving\": %s, \"tiles_uploaded\": %d, "
+                "\"world_tiles_uploaded\": %d, \"upload_kb\": %zu, \"upload_ms\": %.2f, \"draw_ms\": %.2f, "
+                "\"swap_ms\": %.2f, \"exact_tiles\": %d, \"standin_tiles\": %d, \"world_tiles\": %d}",
+                i ? "," : "", (unsigned long long)w->frame, w->frame_ms, w->line, w->moving ? "true" : "false",
+                w->uploads, w->world_uploads, w->upload_bytes / 1024, w->upload_ms, w->draw_ms, w->swap_ms, w->exact,
+                w->standin, w->world);
+    }
+    fprintf(f, "%s],\n", s->n_slowest ? "\n  " : "");
     fprintf(f, "  \"loader\": %s\n}\n", loader_json && *loader_json ? loader_json : "null");
     return !ferror(f);
 }
