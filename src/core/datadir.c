@@ -55,10 +55,51 @@ bool mer_data_find(const char *rel, char *out, size_t len)
     if (mer_exe_dir(exe, sizeof exe)) {
         if (in_build_tree(exe) && try_dir(MERIDIAN_SOURCE_DIR, rel, out, len))
             return true;
-        char share[PATH_MAX + 32];
-        snprintf(share, sizeof share, "%s/../share/meridian", exe);
-        if (try_dir(share, rel, out, len))
-            return true;
+        static const char *const up[] = {MER_BIN_TO_DATA, MER_LIBEXEC_TO_DATA};
+        for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
+            char share[PATH_MAX + 64];
+            snprintf(share, sizeof share, "%s/%s", exe, up[i]);
+            if (try_dir(share, rel, out, len))
+                return true;
+        }
     }
     return try_dir(MERIDIAN_DATADIR, rel, out, len);
+}
+
+static bool executable(const char *dir, const char *name, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s/%s", dir, name);
+    return n > 0 && (size_t)n < len && is_file(out) && access(out, X_OK) == 0;
+}
+
+bool mer_find_program(const char *name, bool use_path, char *out, size_t len)
+{
+    char exe[PATH_MAX];
+    if (mer_exe_dir(exe, sizeof exe)) {
+        if (executable(exe, name, out, len))
+            return true;
+        static const char *const rel[] = {MER_LIBEXEC_TO_BIN, MER_BIN_TO_LIBEXEC};
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+            char dir[PATH_MAX + 64];
+            snprintf(dir, sizeof dir, "%s/%s", exe, rel[i]);
+            if (executable(dir, name, out, len))
+                return true;
+        }
+    }
+    if (executable(MERIDIAN_BINDIR, name, out, len) || executable(MERIDIAN_LIBEXECDIR, name, out, len))
+        return true;
+    const char *path = use_path ? getenv("PATH") : NULL;
+    while (path && *path) {
+        const char *end = strchr(path, ':');
+        size_t dl = end ? (size_t)(end - path) : strlen(path);
+        char dir[PATH_MAX];
+        if (dl > 0 && dl < sizeof dir) {
+            memcpy(dir, path, dl);
+            dir[dl] = '\0';
+            if (executable(dir, name, out, len))
+                return true;
+        }
+        path = end ? end + 1 : NULL;
+    }
+    return false;
 }

@@ -145,6 +145,11 @@ bool mer_app_idle(mer_app *a)
     return mer_app_busy_with(a) == NULL;
 }
 
+bool mer_app_world_drawn(mer_app *a)
+{
+    return a->basemap && !frame_needed(a) && mer_basemap_complete(a->basemap);
+}
+
 /* ---- frames ---- */
 
 static void step_animations(mer_app *a, double now)
