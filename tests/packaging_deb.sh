@@ -48,6 +48,10 @@ for f in ./usr/bin/meridian ./usr/share/man/man1/meridian.1.gz ./usr/share/appli
          ./usr/share/icons/hicolor/scalable/apps/$id.svg ./usr/share/meridian/shaders/; do
     grep -qxF "$f" <<<"$files" && ok "contains $f" || bad "lacks $f"
 done
+if [ -x "$build/meridian-view" ]; then
+    grep -qxF ./usr/libexec/meridian/meridian-view <<<"$files" && ok "contains the viewer in /usr/libexec/meridian" \
+        || bad "lacks ./usr/libexec/meridian/meridian-view"
+fi
 if grep -qv -e '^\./usr/' -e '^\./$' <<<"$files"; then bad "files outside /usr: $(grep -v '^\./usr/' <<<"$files" | head -3)"
 else ok "everything under /usr"; fi
 

@@ -28,6 +28,8 @@ files=(bin/meridian share/applications/$id.desktop share/metainfo/$id.metainfo.x
        share/doc/meridian/examples/meridian.conf)
 for n in 16 22 24 32 48 64 128 256 512; do files+=(share/icons/hicolor/${n}x$n/apps/$id.png); done
 $has_tilesim && files+=(bin/meridian-tilesim share/man/man1/meridian-tilesim.1.gz)
+# The viewer is its own program, which bin/meridian execs (src/cli/main.c).
+$has_viewer && files+=(libexec/meridian/meridian-view)
 for f in "${files[@]}"; do [ -s "$prefix/$f" ] && ok "installed $f" || bad "missing $prefix/$f"; done
 for d in shaders assets; do
     n=$(find "$prefix/share/meridian/$d" -type f 2>/dev/null | wc -l)

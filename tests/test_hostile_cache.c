@@ -111,6 +111,32 @@ static void test_extent_ignores_hostile_rows(void **state)
     mer_cache_close(c);
 }
 
+/* A file whose `tiles` is a view of unbounded cost (a recursive CTE counting
+ * to 10^15) must not hang the reader: each lookup stops at its time budget
+ * (MER_CACHE_STEP_MS) and fails; the file stays open for the next one. */
+static void test_costly_view_is_stopped(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/view.mbtiles", g_dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    exec_sql(db, "CREATE TABLE metadata (name text, value text);"
+                 "CREATE VIEW tiles AS WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c "
+                 "WHERE i < 1000000000000000) SELECT 1 AS zoom_level, 0 AS tile_column, 1 AS tile_row, "
+                 "x'0102' AS tile_data FROM c WHERE i = 1000000000000000;");
+    sqlite3_close(db);
+    char err[256];
+    mer_cache *c = mer_cache_open_mbtiles(path, true, err, sizeof err);
+    assert_non_null(c);
+    for (int i = 0; i < 2; i++) {
+        mer_cache_entry ce;
+        assert_int_equal(mer_cache_get(c, (mer_tile_id){1, 0, 0}, &ce), MER_CACHE_ERROR);
+        assert_null(ce.data);
+    }
+    mer_cache_close(c);
+}
+
 /* A tile blob bigger than any tile (17 MB) is never read into memory, and a
  * 20 MB metadata value is refused rather than copied. */
 static void test_oversized_values(void **state)
@@ -386,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_extent_ignores_hostile_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_costly_view_is_stopped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evict_hostile_side_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_uri_characters_in_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_names_do_not_collide, setup, teardown),

@@ -13,7 +13,7 @@
 
 #include <png.h>
 
-#include "cli/png_stream.h"
+#include "decode/png_stream.h"
 
 /* A test image with flat areas, gradients, noise and transparency, so every
  * deflate path (matches, literals, long runs) is taken. */

@@ -104,15 +104,17 @@ static void temp_log(char *path, size_t len)
     close(fd);
 }
 
-/* 100 requests at once with 100 ms latency are served side by side: the
- * server held at least half of them at the same time, each waited its 100 ms,
- * and it never counted more in flight than the client had sent. */
+/* 100 requests at once with a 1 s latency are served side by side: the
+ * server held at least half of them at the same time, each waited its second,
+ * and it never counted more in flight than the client had sent. (With 100 ms,
+ * a ThreadSanitizer build on a loaded machine took longer than that to open
+ * its 100 connections, and the first answers left before half had arrived.) */
 static void test_latency_is_concurrent(void **state)
 {
     char log[64];
     temp_log(log, sizeof log);
     mer_test_server s;
-    const char *args[] = {"--latency", "100", "--log", log, NULL};
+    const char *args[] = {"--latency", "1000", "--log", log, NULL};
     assert_true(mer_test_server_start(&s, args));
     enum { N = 100 };
     char **urls = make_urls(&s, N, 4);
@@ -134,7 +136,7 @@ static void test_latency_is_concurrent(void **state)
     int n = read_log(log, lines, MAX_LINES);
     assert_int_equal(n, N);
     for (int i = 0; i < n; i++)
-        assert_true(lines[i].end - lines[i].start >= 99.0);
+        assert_true(lines[i].end - lines[i].start >= 999.0);
     assert_true(max_overlap(lines, n, 0) >= 50);
     free(lines);
     unlink(log);

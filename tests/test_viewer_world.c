@@ -2,7 +2,7 @@
  * source fills a 1280x720 window at zooms 1 and 2 with land where land is
  * and sea where sea is; with the network unreachable (a closed loopback
  * port) the world shows beneath the failed tiles and the HUD says so in plain
- * words; --demo shows the world while its tiles load. The meridian binary
+ * words; while a server's tiles load, the world shows in their place. The meridian binary
  * runs in scripted mode under Xvfb; screenshots are checked by colours at
  * known places, the HUD by its text in the --stats JSON. */
 #include <arpa/inet.h>
@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "core/tile.h"
+#include "support/test_server.h"
 #include "viewer_driver.h"
 
 #define RUN_TIMEOUT_S 200
@@ -180,9 +181,39 @@ static void test_no_network_shows_world(void **state)
     vd_image_free(&img);
 }
 
-/* --demo while its tiles load (at most 2 at a time, 3 a second): slots
- * without a demo tile show the world, and the world's loader delivered. */
-static void test_demo_world_while_loading(void **state)
+/* While every tile of the source is still loading (a server that holds each
+ * response for ten minutes), the world map shows in every slot. The script
+ * waits for the loader to have tiles in flight and for the world map to be on
+ * screen (wait-world), never for the server, so nothing depends on timing. */
+static void test_world_while_loading(void **state)
+{
+    (void)state;
+    VD_NEED_DISPLAY();
+    mer_test_server s;
+    const char *sargs[] = {"--latency", "600000", NULL};
+    assert_true(mer_test_server_start(&s, sargs));
+    char src[128];
+    snprintf(src, sizeof src, "%s/{z}/{x}/{y}.png", s.base_url);
+    vd_run r;
+    assert_true(vd_prepare(&r));
+    const char *args[] = {"--source", src, "--size", "1280x720", "--max-concurrent", "2", NULL};
+    assert_true(vd_run_script(&r, "wait-tiles in_flight 60000\nwait-world 90000\nscreenshot @/l.png\n", args,
+                              RUN_TIMEOUT_S));
+    assert_int_equal(r.status, 0);
+    assert_true(vd_json_num(r.stats, "\"loader\"", "responses") == 0); /* nothing arrived */
+    assert_true(vd_json_num(r.stats, "\"world\"", "last") > 0);
+    assert_true(vd_json_num(r.stats, "\"basemap\"", "tiles_loaded") > 0);
+    vd_image img;
+    load(&r, "l.png", &img);
+    assert_true(vd_widest_background_band(&img) < 4);
+    assert_int_equal(vd_count_placeholder(&img, 0, 0, img.w, img.h - 40), 0);
+    expect_places(&img, r.stats, "loading");
+    vd_image_free(&img);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
+/* --demo once every tile is in: no world shows and each pixel is drawn once. */
+static void test_demo_complete_hides_world(void **state)
 {
     (void)state;
     VD_NEED_DISPLAY();
@@ -191,9 +222,6 @@ static void test_demo_world_while_loading(void **state)
     const char *args[] = {"--demo", "--size", "768x512", "--max-concurrent", "2", "--rate", "3", NULL};
     assert_true(vd_run_script(&r, "wait-idle 90000\nscreenshot @/d.png\n", args, RUN_TIMEOUT_S));
     assert_int_equal(r.status, 0);
-    assert_true(vd_json_num(r.stats, "\"world\"", "per_frame_max") > 0);
-    assert_true(vd_json_num(r.stats, "\"basemap\"", "tiles_loaded") > 0);
-    /* Once every demo tile is in, no world shows and each pixel is drawn once. */
     assert_true(vd_json_num(r.stats, "\"world\"", "last") == 0);
     assert_true(fabs(vd_json_num(r.stats, "\"map_overdraw\"", "last") - 1.0) < 0.01);
 }
@@ -203,7 +231,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_source_fills),
         cmocka_unit_test(test_no_network_shows_world),
-        cmocka_unit_test(test_demo_world_while_loading),
+        cmocka_unit_test(test_world_while_loading),
+        cmocka_unit_test(test_demo_complete_hides_world),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

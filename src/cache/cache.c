@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 #define TAG "cache"
@@ -119,7 +120,7 @@ static void disable(mer_cache *c, int rc, const char *what)
     if (c->in_tx) {
         sqlite3_stmt *st = mer_cache_stmt(c, ST_ROLLBACK);
         if (st) {
-            sqlite3_step(st);
+            mer_cache_step(c, st);
             sqlite3_reset(st);
         }
         c->in_tx = false;
@@ -164,10 +165,36 @@ void mer_cache_bind_tile(sqlite3_stmt *st, mer_tile_id t)
     sqlite3_bind_int(st, 3, mer_tms_y(t.y, t.z));
 }
 
-/* Runs a statement that returns no rows. */
-static int run(sqlite3_stmt *st)
+/* SQLite calls this every PROGRESS_OPS virtual-machine instructions of a
+ * step; non-zero interrupts it. */
+#define PROGRESS_OPS 10000
+static int on_progress(void *ud)
 {
+    const mer_cache *c = ud;
+    return mer_clock_ms() > c->step_deadline_ms;
+}
+
+int mer_cache_step_for(mer_cache *c, sqlite3_stmt *st, double budget_ms)
+{
+    /* Installed for this step only, so no later sqlite3_exec meets a stale deadline. */
+    c->step_deadline_ms = mer_clock_ms() + budget_ms;
+    sqlite3_progress_handler(c->db, PROGRESS_OPS, on_progress, c);
     int rc = sqlite3_step(st);
+    sqlite3_progress_handler(c->db, 0, NULL, NULL);
+    if (rc == SQLITE_INTERRUPT)
+        MER_LOGW(TAG, "%s: a query ran longer than %.0f s and was stopped (a costly view in the file?)",
+                 c->path, budget_ms / 1000.0);
+    return rc;
+}
+
+int mer_cache_step(mer_cache *c, sqlite3_stmt *st)
+{
+    return mer_cache_step_for(c, st, MER_CACHE_STEP_MS);
+}
+
+int mer_cache_run(mer_cache *c, sqlite3_stmt *st)
+{
+    int rc = mer_cache_step(c, st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_ROW ? SQLITE_DONE : rc;
@@ -573,7 +600,7 @@ bool mer_cache_get_metadata(mer_cache *c, const char *name, char *buf, size_t le
         return false;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     bool found = false;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (mer_cache_step(c, st) == SQLITE_ROW) {
         const unsigned char *v = sqlite3_column_text(st, 0);
         snprintf(buf, len, "%s", v ? (const char *)v : "");
         found = true;
@@ -592,7 +619,7 @@ bool mer_cache_set_metadata(mer_cache *c, const char *name, const char *value)
         return false;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    return mer_cache_check(c, run(st), "writing metadata");
+    return mer_cache_check(c, mer_cache_run(c, st), "writing metadata");
 }
 
 /* ---- file names -------------------------------------------------------------------- */

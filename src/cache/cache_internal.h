@@ -59,6 +59,7 @@ struct mer_cache {
     mer_cache_touch *touch; /* last-use updates waiting for flush */
     size_t n_touch;
     int64_t last_use_ms;    /* the use clock: strictly increasing */
+    double step_deadline_ms; /* mer_clock_ms() by which the running step must end */
 };
 
 int64_t mer_cache_now(void);
@@ -68,6 +69,19 @@ int64_t mer_cache_use_clock(mer_cache *c);
 sqlite3_stmt *mer_cache_stmt(mer_cache *c, mer_cache_stmt_id id);
 void mer_cache_bind_tile(sqlite3_stmt *st, mer_tile_id t);
 bool mer_cache_check(mer_cache *c, int rc, const char *what);
+
+/* Every sqlite3_step goes through these. A file may come from anyone, and its
+ * `tiles` may be a view of any cost (a recursive CTE counting to 10^12): a
+ * step that runs longer than its budget stops with SQLITE_INTERRUPT, so that
+ * tile (or that total) fails and nothing hangs. One tile's row gets
+ * MER_CACHE_STEP_MS; queries over the whole file (extent, totals) get
+ * MER_CACHE_SCAN_MS, enough for millions of rows. */
+#define MER_CACHE_STEP_MS 1000.0
+#define MER_CACHE_SCAN_MS 30000.0
+int mer_cache_step_for(mer_cache *c, sqlite3_stmt *st, double budget_ms);
+int mer_cache_step(mer_cache *c, sqlite3_stmt *st);
+/* Steps a statement that returns no rows, then resets it and its bindings. */
+int mer_cache_run(mer_cache *c, sqlite3_stmt *st);
 /* Opens the batch transaction if none is open. */
 bool mer_cache_begin(mer_cache *c);
 int64_t mer_cache_total_bytes(mer_cache *c);

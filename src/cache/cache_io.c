@@ -31,20 +31,12 @@ bool mer_cache_begin(mer_cache *c)
     sqlite3_stmt *st = mer_cache_stmt(c, ST_BEGIN);
     if (!st)
         return false;
-    int rc = sqlite3_step(st);
+    int rc = mer_cache_step(c, st);
     sqlite3_reset(st);
     if (!mer_cache_check(c, rc, "starting a write"))
         return false;
     c->in_tx = true;
     return true;
-}
-
-static int step_reset(sqlite3_stmt *st)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_ROW ? SQLITE_DONE : rc;
 }
 
 static void copy_text(char *dst, size_t len, sqlite3_stmt *st, int col)
@@ -60,7 +52,7 @@ static mer_cache_result read_info(mer_cache *c, mer_tile_id t, mer_cache_meta *m
     if (!st)
         return MER_CACHE_ERROR;
     mer_cache_bind_tile(st, t);
-    int rc = sqlite3_step(st);
+    int rc = mer_cache_step(c, st);
     mer_cache_result res = MER_CACHE_MISS;
     if (rc == SQLITE_ROW) {
         copy_text(m->etag, sizeof m->etag, st, 0);
@@ -122,7 +114,7 @@ static mer_cache_result lookup(mer_cache *c, mer_tile_id t, mer_cache_entry *out
     if (!st)
         return MER_CACHE_ERROR;
     mer_cache_bind_tile(st, t);
-    int rc = sqlite3_step(st);
+    int rc = mer_cache_step(c, st);
     mer_cache_result res = MER_CACHE_MISS;
     if (rc == SQLITE_ROW) {
         res = MER_CACHE_HIT;
@@ -192,7 +184,7 @@ static int64_t old_size(mer_cache *c, mer_tile_id t)
     if (!st)
         return 0;
     mer_cache_bind_tile(st, t);
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t n = mer_cache_step(c, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return sane_size(n);
@@ -217,7 +209,7 @@ static bool put_info(mer_cache *c, mer_tile_id t, const mer_cache_meta *m, size_
     sqlite3_bind_int64(st, 8, mer_cache_use_clock(c));
     sqlite3_bind_int64(st, 9, (int64_t)len);
     sqlite3_bind_int(st, 10, empty ? 1 : 0);
-    return mer_cache_check(c, step_reset(st), "storing a tile");
+    return mer_cache_check(c, mer_cache_run(c, st), "storing a tile");
 }
 
 bool mer_cache_put(mer_cache *c, mer_tile_id t, const uint8_t *data, size_t len,
@@ -239,7 +231,7 @@ bool mer_cache_put(mer_cache *c, mer_tile_id t, const uint8_t *data, size_t len,
     mer_cache_bind_tile(st, t);
     if (!empty)
         sqlite3_bind_blob(st, 4, data, (int)len, SQLITE_STATIC);
-    if (!mer_cache_check(c, step_reset(st), "storing a tile"))
+    if (!mer_cache_check(c, mer_cache_run(c, st), "storing a tile"))
         return false;
     if (c->side_table && !put_info(c, t, meta, empty ? 0 : len, empty))
         return false;
@@ -261,7 +253,7 @@ bool mer_cache_refresh(mer_cache *c, mer_tile_id t, const mer_cache_meta *meta)
     sqlite3_bind_int64(st, 6, mer_cache_use_clock(c));
     sqlite3_bind_text(st, 7, meta->etag, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 8, meta->last_modified, -1, SQLITE_TRANSIENT);
-    if (!mer_cache_check(c, step_reset(st), "refreshing a tile"))
+    if (!mer_cache_check(c, mer_cache_run(c, st), "refreshing a tile"))
         return false;
     return sqlite3_changes(c->db) > 0;
 }
@@ -271,7 +263,7 @@ int64_t mer_cache_total_bytes(mer_cache *c)
     sqlite3_stmt *st = c->side_table ? mer_cache_stmt(c, ST_TOTAL) : NULL;
     if (!st)
         return 0;
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t n = mer_cache_step_for(c, st, MER_CACHE_SCAN_MS) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     return n;
 }
@@ -282,7 +274,7 @@ static bool apply_touches(mer_cache *c)
     for (size_t i = 0; st && i < c->n_touch; i++) {
         mer_cache_bind_tile(st, c->touch[i].t);
         sqlite3_bind_int64(st, 4, c->touch[i].used);
-        if (!mer_cache_check(c, step_reset(st), "recording tile use"))
+        if (!mer_cache_check(c, mer_cache_run(c, st), "recording tile use"))
             return false;
     }
     c->n_touch = 0;
@@ -295,10 +287,10 @@ static bool delete_tile(mer_cache *c, mer_tile_id t)
     if (!a || !b)
         return false;
     mer_cache_bind_tile(a, t);
-    if (!mer_cache_check(c, step_reset(a), "evicting a tile"))
+    if (!mer_cache_check(c, mer_cache_run(c, a), "evicting a tile"))
         return false;
     mer_cache_bind_tile(b, t);
-    return mer_cache_check(c, step_reset(b), "evicting a tile");
+    return mer_cache_check(c, mer_cache_run(c, b), "evicting a tile");
 }
 
 bool mer_cache_forget(mer_cache *c, mer_tile_id t)
@@ -326,8 +318,8 @@ static bool delete_raw(mer_cache *c, const int64_t key[3])
         sqlite3_bind_int64(a, i + 1, key[i]);
         sqlite3_bind_int64(b, i + 1, key[i]);
     }
-    return mer_cache_check(c, step_reset(a), "evicting a tile") &&
-           mer_cache_check(c, step_reset(b), "evicting a tile");
+    return mer_cache_check(c, mer_cache_run(c, a), "evicting a tile") &&
+           mer_cache_check(c, mer_cache_run(c, b), "evicting a tile");
 }
 
 /* Deletes least-recently-used tiles until the total is under the limit. Runs
@@ -344,7 +336,7 @@ static void evict(mer_cache *c)
         int64_t sizes[512];
         int n = 0;
         int64_t freed = 0;
-        while (n < 512 && c->total_bytes - freed > target && sqlite3_step(st) == SQLITE_ROW) {
+        while (n < 512 && c->total_bytes - freed > target && mer_cache_step(c, st) == SQLITE_ROW) {
             for (int k = 0; k < 3; k++)
                 victims[n][k] = sqlite3_column_int64(st, k);
             sizes[n] = sane_size(sqlite3_column_int64(st, 3));
@@ -375,7 +367,7 @@ void mer_cache_flush(mer_cache *c)
     if (!c->in_tx)
         return;
     sqlite3_stmt *st = mer_cache_stmt(c, ST_COMMIT);
-    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    int rc = st ? mer_cache_step(c, st) : SQLITE_ERROR;
     if (st)
         sqlite3_reset(st);
     if (rc == SQLITE_DONE) {
@@ -405,7 +397,7 @@ static void cover_query(mer_cache *c, mer_cache_stmt_id id, int z, int64_t wx0, 
     /* TMS rows count from the south: y1 (south) has the smallest row. */
     sqlite3_bind_int64(st, 4, mer_tms_y((int32_t)r.y1, z));
     sqlite3_bind_int64(st, 5, mer_tms_y((int32_t)r.y0, z));
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (mer_cache_step(c, st) == SQLITE_ROW) {
         int64_t x = sqlite3_column_int64(st, 0), row = sqlite3_column_int64(st, 1);
         int64_t y = mer_tms_y((int32_t)row, z);
         int64_t i = (y - r.y0) * w + (x - wx0) + offset;
@@ -453,13 +445,13 @@ bool mer_cache_get_totals(mer_cache *c, mer_cache_totals *out)
     sqlite3_stmt *st = mer_cache_stmt(c, ST_COUNT_TILES);
     if (!st)
         return false;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (mer_cache_step_for(c, st, MER_CACHE_SCAN_MS) == SQLITE_ROW) {
         out->tiles = (uint64_t)sqlite3_column_int64(st, 0);
         out->bytes = (uint64_t)sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
     st = c->side_table ? mer_cache_stmt(c, ST_COUNT_EMPTY) : NULL;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
+    if (st && mer_cache_step_for(c, st, MER_CACHE_SCAN_MS) == SQLITE_ROW)
         out->empty = (uint64_t)sqlite3_column_int64(st, 0);
     if (st)
         sqlite3_reset(st);
@@ -472,7 +464,7 @@ bool mer_cache_extent(mer_cache *c, int *zoom, double *west, double *south, doub
     if (!st)
         return false;
     bool found = false;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (mer_cache_step_for(c, st, MER_CACHE_SCAN_MS) == SQLITE_ROW) {
         /* The query keeps rows of valid tiles only, but the values come from a
          * file: check them again, as 64-bit, before any shift or narrowing. */
         int64_t z = sqlite3_column_int64(st, 0);

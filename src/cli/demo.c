@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/datadir.h"
 #include "core/demo_preset.h"
 #include "core/log.h"
 
@@ -28,36 +29,6 @@ struct mer_demo {
     char base_url[64];
 };
 
-static bool executable(const char *path)
-{
-    return access(path, X_OK) == 0;
-}
-
-/* Beside the running program first (build tree, installed bindir), then PATH. */
-static bool find_tilesim(char *out, size_t len)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            if ((size_t)snprintf(out, len, "%s/meridian-tilesim", self) < len && executable(out))
-                return true;
-        }
-    }
-    const char *path = getenv("PATH");
-    while (path && *path) {
-        const char *end = strchr(path, ':');
-        size_t dl = end ? (size_t)(end - path) : strlen(path);
-        if (dl > 0 && (size_t)snprintf(out, len, "%.*s/meridian-tilesim", (int)dl, path) < len &&
-            executable(out))
-            return true;
-        path = end ? end + 1 : NULL;
-    }
-    return false;
-}
 
 static bool read_line(int fd, char *buf, size_t len, long long deadline)
 {
@@ -170,7 +141,7 @@ mer_demo *mer_demo_start(const char *preset, int *port_out, char *err, size_t er
         return NULL;
     }
     char exe[PATH_MAX];
-    if (!find_tilesim(exe, sizeof exe)) {
+    if (!mer_find_program("meridian-tilesim", true, exe, sizeof exe)) {
         snprintf(err, errlen, "meridian-tilesim not found beside this program or in PATH");
         return NULL;
     }

@@ -18,7 +18,7 @@
 #include "cli/commands.h"
 #include "cli/configs.h"
 #include "cli/fetch_out.h"
-#include "cli/png_stream.h"
+#include "decode/png_stream.h"
 #include "core/clock.h"
 #include "core/hostpolicy.h"
 #include "core/options.h"

@@ -1,4 +1,4 @@
-/* meridian (no subcommand): the viewer. Built only with the UI. */
+/* The viewer command (meridian-view; `meridian` with no subcommand execs it). */
 #ifndef MER_CLI_VIEW_H
 #define MER_CLI_VIEW_H
 

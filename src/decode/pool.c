@@ -132,33 +132,39 @@ static void enqueue(mer_decode_pool *p, job *j)
     pthread_cond_signal(&p->cond);
 }
 
-void mer_decode_pool_submit(mer_decode_pool *p, uint8_t *data, size_t len, int expect_px, void *ctx)
+/* A job, or NULL after reporting "out of memory" for ctx. */
+static job *new_job(mer_decode_pool *p, int expect_px, void *ctx)
 {
     job *j = calloc(1, sizeof *j);
     if (!j) {
-        free(data);
         p->done(p->ud, ctx, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    j->expect_px = expect_px;
+    j->ctx = ctx;
+    return j;
+}
+
+void mer_decode_pool_submit(mer_decode_pool *p, uint8_t *data, size_t len, int expect_px, void *ctx)
+{
+    job *j = new_job(p, expect_px, ctx);
+    if (!j) {
+        free(data);
         return;
     }
     j->data = data;
     j->len = len;
-    j->expect_px = expect_px;
-    j->ctx = ctx;
     enqueue(p, j);
 }
 
 void mer_decode_pool_submit_render(mer_decode_pool *p, const mer_world *w, mer_tile_id t, int px,
                                    void *ctx)
 {
-    job *j = calloc(1, sizeof *j);
-    if (!j) {
-        p->done(p->ud, ctx, NULL, 0, 0, "out of memory");
+    job *j = new_job(p, px, ctx);
+    if (!j)
         return;
-    }
     j->world = w;
     j->t = t;
-    j->expect_px = px;
-    j->ctx = ctx;
     enqueue(p, j);
 }
 

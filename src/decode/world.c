@@ -14,9 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/datadir.h"
 #include "decode/world_impl.h"
 
 #define HEADER_BYTES 24
@@ -407,46 +406,9 @@ void mer_world_free(mer_world *w)
     free(w);
 }
 
-static bool is_file(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static bool try_file(char *out, size_t len, const char *dir, const char *rel)
-{
-    if (!dir || !*dir)
-        return false;
-    int n = snprintf(out, len, "%s%s", dir, rel);
-    return n > 0 && (size_t)n < len && is_file(out);
-}
-
 bool mer_world_find_asset(char *out, size_t len)
 {
-    static const char rel[] = "/assets/world.bin";
-    if (try_file(out, len, getenv("MERIDIAN_DATADIR"), rel))
-        return true;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            char probe[PATH_MAX + 32];
-            /* A build tree: the program, or a test one level below it. */
-            snprintf(probe, sizeof probe, "%s/CMakeCache.txt", exe);
-            bool build = is_file(probe);
-            snprintf(probe, sizeof probe, "%s/../CMakeCache.txt", exe);
-            build = build || is_file(probe);
-            if (build && try_file(out, len, MERIDIAN_SOURCE_DIR, rel))
-                return true;
-            snprintf(probe, sizeof probe, "%s/../share/meridian", exe);
-            if (try_file(out, len, probe, rel))
-                return true;
-        }
-    }
-    return try_file(out, len, MERIDIAN_DATADIR, rel);
+    return mer_data_find("assets/world.bin", out, len);
 }
 
 uint32_t mer_world_data_version(const mer_world *w)

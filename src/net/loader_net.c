@@ -182,6 +182,9 @@ static void describe_error(const mer_xfer *x, int cc, long status, size_t max, c
     if (mer_curl_cert_error(cc)) {
         snprintf(code, 8, "TLS");
         snprintf(reason, rlen, "certificate not accepted: %.69s", x->error[0] ? x->error : curl_easy_strerror((CURLcode)cc));
+    } else if (x->offhost[0]) {
+        snprintf(code, 8, "RDR");
+        snprintf(reason, rlen, "redirected to another host (%.40s): not followed", x->offhost);
     } else if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(code, 8, "BIG");
         snprintf(reason, rlen, "body larger than %zu bytes", max);
@@ -352,7 +355,9 @@ static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
     else
         l->st.transport_errors++;
     e->last_status = (int)status;
-    mer_http_verdict v = mer_http_classify(x->too_big ? CURLE_FILESIZE_EXCEEDED : (int)cc, status);
+    /* A refused redirect is our policy: no retry can change it. */
+    int why = x->offhost[0] ? CURLE_TOO_MANY_REDIRECTS : x->too_big ? CURLE_FILESIZE_EXCEEDED : (int)cc;
+    mer_http_verdict v = mer_http_classify(why, status);
     MER_LOGD(TAG, "+%.0f ms %d/%d/%d: curl %d, HTTP %ld, %zu bytes, sent at +%.0f with %d in flight", now - l->t0_ms,
              e->id.z, e->id.x, e->id.y, (int)cc, status, x->len, e->t_start_ms - l->t0_ms, e->inflight_at_send);
     /* Any answer that is not a refusal says the server took the request. */

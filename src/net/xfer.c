@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -32,10 +33,56 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* The host of url, or of ref resolved against url when ref is not NULL. */
+static bool url_host(const char *url, const char *ref, char *host, size_t len)
+{
+    CURLU *u = curl_url();
+    char *h = NULL;
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              (!ref || curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK) &&
+              curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && strlen(h) < len;
+    if (ok)
+        strcpy(host, h);
+    curl_free(h);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+/* A redirect is followed only on the host the source names: another host's
+ * connection cap, rate, bulk-download policy and terms were never asked for
+ * (a loopback URL redirecting to tile.openstreetmap.org would bypass them).
+ * Returns false to stop the transfer before curl follows. */
+static bool redirect_allowed(mer_xfer *x, const char *line, size_t n)
+{
+    if (x->hdr.status < 300 || x->hdr.status > 399 || n < 9 || strncasecmp(line, "location:", 9) != 0)
+        return true;
+    char loc[1024], host[256];
+    size_t i = 9, j = n;
+    while (i < j && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    while (j > i && (line[j - 1] == '\r' || line[j - 1] == '\n' || line[j - 1] == ' '))
+        j--;
+    const char *cur = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &cur);
+    bool parsed = j - i < sizeof loc && cur;
+    if (parsed) {
+        memcpy(loc, line + i, j - i);
+        loc[j - i] = '\0';
+        parsed = url_host(cur, loc, host, sizeof host);
+    }
+    if (parsed && strcasecmp(host, x->host) == 0)
+        return true;
+    snprintf(x->offhost, sizeof x->offhost, "%.*s", (int)sizeof x->offhost - 1,
+             parsed ? host : "an unreadable Location");
+    return false;
+}
+
 static size_t on_header(char *line, size_t size, size_t nmemb, void *ud)
 {
     mer_xfer *x = ud;
     size_t n = size * nmemb;
+    if (!redirect_allowed(x, line, n))
+        return 0; /* aborts the transfer (CURLE_WRITE_ERROR) */
     mer_resp_headers_line(&x->hdr, line, n);
     return n;
 }
@@ -97,6 +144,8 @@ mer_xfer *mer_xfer_create(const char *url, const mer_xfer_limits *lim, const cha
         goto fail;
     mer_resp_headers_reset(&x->hdr);
     if (!add_header(x, "If-None-Match", etag, true) || !add_header(x, "If-Modified-Since", last_modified, false))
+        goto fail;
+    if (!url_host(url, NULL, x->host, sizeof x->host))
         goto fail;
     CURLcode rc = curl_easy_setopt(x->easy, CURLOPT_URL, url);
     /* Over TLS, ALPN says at handshake time whether HTTP/2 multiplexing is

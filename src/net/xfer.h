@@ -28,6 +28,8 @@ typedef struct mer_xfer {
     size_t len, cap, max;
     size_t received;      /* body bytes seen, kept or not */
     bool too_big;         /* the write callback cut the body off */
+    char host[256];       /* the host the URL names: redirects stay on it */
+    char offhost[128];    /* where a refused redirect pointed ("" if none) */
     struct curl_slist *req_headers;
     /* Response headers of the final response (reset on each status line). */
     mer_resp_headers hdr;

@@ -118,6 +118,9 @@ void mer_app_quit(mer_app *a, int code);
 void mer_app_home(mer_app *a);
 void mer_app_stop_motion(mer_app *a);
 bool mer_app_idle(mer_app *a);
+/* The world map beneath is complete for the view and on screen, whatever the
+ * source's tiles are doing (script: wait-world, while they are in flight). */
+bool mer_app_world_drawn(mer_app *a);
 /* What keeps the app from being idle, in words (wait-idle's failure), or NULL. */
 const char *mer_app_busy_with(mer_app *a);
 /* What the layers see of this frame; shot_path: the screenshot being taken, or NULL. */
@@ -128,6 +131,10 @@ void mer_app_update_sizes(mer_app *a);
 
 /* input.c */
 void mer_input_event(mer_app *a, const SDL_Event *ev);
+
+/* uploads.c: moves finished tiles into textures within the frame's budget
+ * (tighter while the map moves) and records what it did in fs. */
+void mer_app_upload(mer_app *a, bool moving, mer_frame_sample *fs);
 
 /* runner.c: steps the script; returns the longest time (ms) the main loop may
  * sleep before calling again, or -1 for "until an event". */

@@ -1,15 +1,16 @@
 #include "ui/gfx.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <SDL.h>
-#include <SDL_image.h>
 #include <cglm/cglm.h>
 #include <epoxy/gl.h>
 
 #include "core/log.h"
+#include "decode/png_stream.h"
 #include "ui/datadir.h"
 
 #define TAG "gfx"
@@ -412,33 +413,58 @@ void mer_gfx_warm_up(mer_gfx *g, int dw, int dh)
     g->tex1 = 0;
 }
 
+/* GL rows run bottom-up, PNG rows top-down; the window is opaque. */
+static void flip_opaque(uint8_t *rgba, int w, int h)
+{
+    size_t stride = (size_t)w * 4;
+    for (int y = 0; y < h; y++) {
+        uint8_t *row = rgba + (size_t)y * stride;
+        for (int x = 0; x < w; x++)
+            row[x * 4 + 3] = 255;
+    }
+    uint8_t tmp[4096];
+    for (int y = 0; y < h / 2; y++) {
+        uint8_t *a = rgba + (size_t)y * stride, *b = rgba + (size_t)(h - 1 - y) * stride;
+        for (size_t off = 0; off < stride; off += sizeof tmp) {
+            size_t n = stride - off < sizeof tmp ? stride - off : sizeof tmp;
+            memcpy(tmp, a + off, n);
+            memcpy(a + off, b + off, n);
+            memcpy(b + off, tmp, n);
+        }
+    }
+}
+
+/* Written with the mosaic's PNG writer (decode/png_stream.c, zlib), so the
+ * viewer needs no image library of its own. */
 bool mer_gfx_screenshot(int dw, int dh, const char *path, char *err, size_t len)
 {
-    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, dw, dh, 32, SDL_PIXELFORMAT_ABGR8888);
-    if (!s) {
-        snprintf(err, len, "screenshot: %s", SDL_GetError());
+    uint8_t *rgba = dw > 0 && dh > 0 ? malloc((size_t)dw * (size_t)dh * 4) : NULL;
+    if (!rgba) {
+        snprintf(err, len, "screenshot: out of memory");
         return false;
     }
-    uint8_t *row = malloc((size_t)dw * 4);
-    bool ok = row != NULL;
-    if (ok) {
-        glPixelStorei(GL_PACK_ALIGNMENT, 4);
-        glReadBuffer(GL_BACK);
-        /* GL rows run bottom-up; PNG rows top-down. */
-        for (int y = 0; y < dh; y++) {
-            glReadPixels(0, dh - 1 - y, dw, 1, GL_RGBA, GL_UNSIGNED_BYTE, row);
-            uint8_t *dst = (uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch;
-            for (int x = 0; x < dw; x++)
-                row[x * 4 + 3] = 255; /* the window is opaque */
-            memcpy(dst, row, (size_t)dw * 4);
-        }
-        free(row);
-        ok = IMG_SavePNG(s, path) == 0;
-        if (!ok)
-            snprintf(err, len, "screenshot %s: %s", path, IMG_GetError());
-    } else {
-        snprintf(err, len, "screenshot: out of memory");
+    glPixelStorei(GL_PACK_ALIGNMENT, 4);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, dw, dh, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
+    flip_opaque(rgba, dw, dh);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        snprintf(err, len, "screenshot %s: %s", path, strerror(errno));
+        free(rgba);
+        return false;
     }
-    SDL_FreeSurface(s);
+    err[0] = '\0';
+    mer_png_stream *png = mer_png_stream_open(f, dw, dh, dh, 0, err, len);
+    bool ok = png && mer_png_stream_put_band(png, 0, rgba); /* rgba belongs to png now */
+    if (!png)
+        free(rgba);
+    ok = ok && mer_png_stream_finish(png, err, len);
+    mer_png_stream_destroy(png);
+    ok = fclose(f) == 0 && ok;
+    if (!ok) {
+        if (!err[0])
+            snprintf(err, len, "screenshot %s: could not write it", path);
+        remove(path);
+    }
     return ok;
 }

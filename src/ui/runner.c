@@ -146,6 +146,7 @@ static bool start(mer_app *a, const mer_script_cmd *c)
         return true;
     case MER_SC_WAIT_IDLE:
     case MER_SC_WAIT_TILES:
+    case MER_SC_WAIT_WORLD:
     case MER_SC_SLEEP:
         return false;
     }
@@ -230,6 +231,15 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
             char why[128];
             snprintf(why, sizeof why, "no tile in the states asked for after %.0f ms", c->a[0]);
             fail(a, c, why);
+            return true;
+        }
+        *wait_ms = POLL_MS;
+        return false;
+    case MER_SC_WAIT_WORLD:
+        if (mer_app_world_drawn(a))
+            return true;
+        if (el * 1000.0 >= c->a[0]) {
+            fail(a, c, "the world map beneath was not complete in time");
             return true;
         }
         *wait_ms = POLL_MS;

@@ -43,6 +43,7 @@ static const op_def g_ops[] = {
     {"screenshot", MER_SC_SCREENSHOT, 1, 1, "screenshot PATH.png"},
     {"quit", MER_SC_QUIT, 0, 0, "quit"},
     {"wait-tiles", MER_SC_WAIT_TILES, 1, 2, "wait-tiles STATE[,STATE...] [TIMEOUT_MS]"},
+    {"wait-world", MER_SC_WAIT_WORLD, 0, 1, "wait-world [TIMEOUT_MS]"},
 };
 #define N_OPS (sizeof g_ops / sizeof g_ops[0])
 
@@ -75,6 +76,7 @@ static bool check_numbers(mer_script_cmd *c, char **args, int n, char *why, size
     } lim[] = {
         {MER_SC_WAIT_IDLE, {1}, {MAX_MS}, {"TIMEOUT_MS"}},
         {MER_SC_WAIT_TILES, {1}, {MAX_MS}, {"TIMEOUT_MS"}},
+        {MER_SC_WAIT_WORLD, {1}, {MAX_MS}, {"TIMEOUT_MS"}},
         {MER_SC_PAN, {-1e6, -1e6, 0}, {1e6, 1e6, MAX_MS}, {"DX", "DY", "MS"}},
         {MER_SC_ZOOM_AT, {-1e5, -1e5, -30, 0}, {1e5, 1e5, 30, MAX_MS}, {"X", "Y", "DZ", "MS"}},
         {MER_SC_ZOOM_PAN, {-1e5, -1e5, -30, -1e6, -1e6, 1}, {1e5, 1e5, 30, 1e6, 1e6, MAX_MS},
@@ -190,7 +192,7 @@ static bool parse_line(char *line, mer_script_cmd *c, char *why, size_t len)
             d = &g_ops[i];
     if (!d) {
         snprintf(why, len, "unknown command '%.64s' (expected wait-idle, pan, zoom-at, goto, resize, key, "
-                 "drag, wheel, sleep, screenshot, wait-tiles or quit)", word);
+                 "drag, wheel, sleep, screenshot, wait-tiles, wait-world or quit)", word);
         return false;
     }
     c->op = d->op;
@@ -198,7 +200,7 @@ static bool parse_line(char *line, mer_script_cmd *c, char *why, size_t len)
         snprintf(why, len, "wrong number of arguments: usage: %s", d->usage);
         return false;
     }
-    if (d->op == MER_SC_WAIT_IDLE || d->op == MER_SC_WAIT_TILES)
+    if (d->op == MER_SC_WAIT_IDLE || d->op == MER_SC_WAIT_TILES || d->op == MER_SC_WAIT_WORLD)
         c->a[0] = 30000;
     if (d->op == MER_SC_WAIT_TILES) /* STATE first, then the optional timeout */
         return check_numbers(c, args + 1, n - 1, why, len) && check_strings(c, args, why, len);

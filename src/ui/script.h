@@ -35,6 +35,7 @@ typedef enum mer_script_op {
     MER_SC_SCREENSHOT,
     MER_SC_QUIT,
     MER_SC_WAIT_TILES,
+    MER_SC_WAIT_WORLD,
 } mer_script_op;
 
 typedef struct mer_script_cmd {

@@ -7,6 +7,9 @@ if(TARGET meridian-tilesim)
   mer_add_unit_test(hostile_fetch LIBS tilesim_core LABELS hostile TIMEOUT 180
                     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c)
   add_dependencies(test_hostile_fetch meridian meridian-tilesim)
+  mer_add_unit_test(hostile_redirect LIBS tilesim_core LABELS hostile TIMEOUT 180
+                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c)
+  add_dependencies(test_hostile_redirect meridian meridian-tilesim)
 endif()
 if(TARGET meridian-tilesim)
   mer_add_unit_test(hostile_cache LIBS tilesim_core LABELS hostile tsan)

@@ -4,7 +4,6 @@ mer_add_unit_test(geo LABELS packaging)
 mer_add_unit_test(config LABELS packaging)
 
 # Shell tests; each prints its checks and "N passed, M failed".
-set(MER_PKG_ENV "ASAN_OPTIONS=detect_leaks=1;LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp")
 add_test(NAME packaging_validate
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_validate.sh ${PROJECT_SOURCE_DIR} ${PROJECT_VERSION})
 add_test(NAME packaging_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_cli.sh $<TARGET_FILE:meridian>)
@@ -18,14 +17,13 @@ add_test(NAME packaging_install
   COMMAND ${MER_ON_OWN_DISPLAY} bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_install.sh ${CMAKE_COMMAND} ${PROJECT_BINARY_DIR} ${PROJECT_VERSION})
 set_tests_properties(packaging_validate packaging_cli packaging_man PROPERTIES TIMEOUT 120 LABELS packaging)
 set_tests_properties(packaging_install PROPERTIES TIMEOUT 300 LABELS "packaging;gui")
-set_tests_properties(packaging_cli packaging_man packaging_install PROPERTIES ENVIRONMENT "${MER_PKG_ENV}")
 # Makes the .deb from this build tree into a temporary directory and checks it.
 add_test(NAME packaging_deb
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_deb.sh ${CMAKE_CPACK_COMMAND} ${PROJECT_BINARY_DIR} ${PROJECT_VERSION})
-set_tests_properties(packaging_deb PROPERTIES TIMEOUT 300 LABELS packaging ENVIRONMENT "${MER_PKG_ENV}")
+set_tests_properties(packaging_deb PROPERTIES TIMEOUT 300 LABELS packaging)
 # libcurl's proxy variables reach the loader (two local tile servers as proxy and origin).
 if(TARGET meridian-tilesim)
   add_test(NAME packaging_proxy COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/packaging_proxy.sh
     $<TARGET_FILE:meridian> $<TARGET_FILE:meridian-tilesim>)
-  set_tests_properties(packaging_proxy PROPERTIES TIMEOUT 200 LABELS packaging ENVIRONMENT "${MER_PKG_ENV}")
+  set_tests_properties(packaging_proxy PROPERTIES TIMEOUT 200 LABELS packaging)
 endif()

@@ -7,13 +7,7 @@ if(TARGET meridian-tilesim)
   add_dependencies(test_cache_identity meridian-tilesim)
 endif()
 # The viewer: --demo, then --demo --offline on the same cache (Xvfb).
-if(TARGET meridian_ui AND TARGET meridian-tilesim)
-  mer_add_unit_test(demo_offline LABELS gui cache TIMEOUT 400 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/viewer_driver.c
-                    ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c)
-  add_dependencies(test_demo_offline meridian meridian-tilesim)
-  set_property(TEST demo_offline APPEND PROPERTY ENVIRONMENT
-    "SDL_VIDEODRIVER=x11" "LIBGL_ALWAYS_SOFTWARE=1" "SDL_AUDIODRIVER=dummy")
-endif()
+mer_add_viewer_test(demo_offline LABELS cache TIMEOUT 400)
 # An MBTiles file made with the sqlite3 tool: absent tiles are "no data".
 if(NOT TARGET PkgConfig::PNG)
   pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
@@ -25,16 +19,8 @@ mer_add_unit_test(mbtiles_nodata LIBS PkgConfig::PNG LABELS cache loader tsan TI
 if(TARGET meridian-tilesim)
   add_dependencies(test_mbtiles_nodata meridian-tilesim meridian)
 endif()
-if(TARGET meridian_ui AND TARGET meridian-tilesim)
-  mer_add_unit_test(mbtiles_view LABELS gui cache TIMEOUT 400
-                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/viewer_driver.c
-                            ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
-                            ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c
-                            ${CMAKE_CURRENT_SOURCE_DIR}/support/mbtiles_fixture.c)
-  add_dependencies(test_mbtiles_view meridian meridian-tilesim)
-  set_property(TEST mbtiles_view APPEND PROPERTY ENVIRONMENT
-    "SDL_VIDEODRIVER=x11" "LIBGL_ALWAYS_SOFTWARE=1" "SDL_AUDIODRIVER=dummy")
-endif()
+mer_add_viewer_test(mbtiles_view LABELS cache TIMEOUT 400
+                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/support/mbtiles_fixture.c)
 # HiDPI: @2x sources, {r}, 512 px tiles (unit and loader), and in the viewer
 # with a forced display scale (MERIDIAN_SCALE) under Xvfb.
 mer_add_unit_test(hidpi LABELS loader TIMEOUT 240
@@ -43,12 +29,4 @@ mer_add_unit_test(hidpi LABELS loader TIMEOUT 240
 if(TARGET meridian-tilesim)
   add_dependencies(test_hidpi meridian-tilesim)
 endif()
-if(TARGET meridian_ui AND TARGET meridian-tilesim)
-  mer_add_unit_test(hidpi_view LABELS gui TIMEOUT 400
-                    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/viewer_driver.c
-                            ${CMAKE_CURRENT_SOURCE_DIR}/support/test_server.c
-                            ${CMAKE_CURRENT_SOURCE_DIR}/support/tile_code.c)
-  add_dependencies(test_hidpi_view meridian meridian-tilesim)
-  set_property(TEST hidpi_view APPEND PROPERTY ENVIRONMENT
-    "SDL_VIDEODRIVER=x11" "LIBGL_ALWAYS_SOFTWARE=1" "SDL_AUDIODRIVER=dummy")
-endif()
+mer_add_viewer_test(hidpi_view TIMEOUT 400)

@@ -19,7 +19,7 @@
  * state is under `lock`. Whoever finishes the piece that is next in image
  * order becomes the writer (`writing`) and writes every consecutive finished
  * piece, without the lock held; one writer at a time keeps the file in order. */
-#include "cli/png_stream.h"
+#include "decode/png_stream.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -11,8 +11,8 @@
  * functions below are called from one client thread. Workers compress pieces
  * of bands independently and write finished pieces to the FILE in image
  * order; the client must not touch the FILE between open and finish. */
-#ifndef MER_PNG_STREAM_H
-#define MER_PNG_STREAM_H
+#ifndef MER_DECODE_PNG_STREAM_H
+#define MER_DECODE_PNG_STREAM_H
 
 #include <stdbool.h>
 #include <stddef.h>
