@@ -15,6 +15,7 @@
 
 #include "support/test_server.h"
 #include "support/tile_code.h"
+#include "ui/uploads.h"
 #include "viewer_driver.h"
 
 #define RUN_TIMEOUT_S 150
@@ -148,12 +149,46 @@ static void test_small_budget_completes(void **state)
     assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
 }
 
+/* While the map moves, a frame uploads at most MER_UPLOAD_MOVING_BYTES of
+ * textures (four 256 px tiles) whatever --upload-budget allows (8 here).
+ * The second run pans over an area the first left in the disk cache, so
+ * tiles come from disk while the map moves, faster than frames take them;
+ * the rest wait for later frames, and the view still completes. */
+static void test_upload_budget_while_moving(void **state)
+{
+    (void)state;
+    VD_NEED_DISPLAY();
+    vd_run fill, r;
+    assert_true(vd_prepare(&fill));
+    assert_true(vd_prepare(&r));
+    char cache[300];
+    snprintf(cache, sizeof cache, "%s/shared-cache", fill.dir);
+    const char *args[] = {"--source", g_src, "--rate", "0", "--size", "1024x640", "--lat", "40", "--lon", "-20",
+                          "--zoom", "6", "--upload-budget", "8", "--cache-dir", cache, NULL};
+    assert_true(vd_run_script(&fill, "wait-idle 60000\npan -1400 0 0\nwait-idle 60000\n", args, RUN_TIMEOUT_S));
+    if (fill.status != 0)
+        fail_msg("status %d: %s", fill.status, fill.err);
+    assert_true(vd_run_script(&r, "wait-idle 60000\npan -1400 0 1500\nwait-idle 60000\n", args, RUN_TIMEOUT_S));
+    if (r.status != 0)
+        fail_msg("status %d: %s", r.status, r.err);
+    const char *m = strstr(r.stats, "\"uploads_moving\"");
+    assert_non_null(m);
+    assert_true(vd_json_num(m, NULL, "frames") > 0);
+    assert_true(vd_json_num(m, NULL, "tiles") > 0);
+    assert_true(vd_json_num(m, NULL, "tiles_max") <= (double)(MER_UPLOAD_MOVING_BYTES / (256 * 256 * 4)));
+    assert_true(vd_json_num(m, NULL, "bytes_max") <= (double)MER_UPLOAD_MOVING_BYTES);
+    assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
+    /* The slowest frames are listed with what each did. */
+    assert_non_null(strstr(r.stats, "\"slowest_frames\": [\n    {\"n\": "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_repeats),
         cmocka_unit_test(test_lowest_zoom_fills),
         cmocka_unit_test(test_small_budget_completes),
+        cmocka_unit_test(test_upload_budget_while_moving),
     };
     return cmocka_run_group_tests(tests, setup_server, teardown_server);
 }

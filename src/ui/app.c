@@ -6,11 +6,15 @@
  * or a screenshot request. */
 #include "ui/app.h"
 
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -144,67 +148,6 @@ bool mer_app_idle(mer_app *a)
 bool mer_app_world_drawn(mer_app *a)
 {
     return a->basemap && !frame_needed(a) && mer_basemap_complete(a->basemap);
-}
-
-/* ---- uploads ---- */
-
-/* Refills the (empty) FIFO from the loader; false if nothing came. Polling at
- * most MER_APP_MAX_PENDING leaves the rest in the loader's queue, where
- * results_maybe remembers them (no new wake-up comes while it is not empty). */
-static bool pending_refill(mer_app *a)
-{
-    if (!a->results_maybe || !a->loader)
-        return false;
-    size_t n = mer_loader_poll_results(a->loader, a->pending, MER_APP_MAX_PENDING);
-    a->pend_head = 0;
-    a->pend_n = n;
-    if (n < MER_APP_MAX_PENDING)
-        a->results_maybe = false;
-    return n > 0;
-}
-
-/* The per-frame budget exists so that uploads never make a moving map
- * stutter. Until the first view has been complete, with nothing moving, a
- * longer frame is invisible, and filling the screen sooner is what a person
- * sees: the tile-count cap is lifted then (the time cap stays, doubled). */
-static bool over_budget(const mer_app *a, int n, double t0)
-{
-    bool still_start = a->t_full_view == 0 && !animating(a) && !a->in.dragging;
-    double ms = (mer_app_now() - t0) * 1000.0;
-    if (still_start)
-        return n > 0 && ms >= 2.0 * a->cfg->upload_ms;
-    return n >= a->cfg->upload_budget || (n > 0 && ms >= a->cfg->upload_ms);
-}
-
-/* Moves finished tiles into textures: at most upload_budget textures and about
- * upload_ms per frame (at least one), so a burst of arrivals never makes a
- * long frame. Results without pixels (404, failed) cost nothing and are all
- * taken. Ownership of each result's pixels ends here (released after upload). */
-static void do_uploads(mer_app *a, int *uploads, double *ms)
-{
-    double t0 = mer_app_now();
-    int n = 0;
-    while (a->pend_n > 0 || pending_refill(a)) {
-        mer_tile_result *r = &a->pending[a->pend_head];
-        bool image = r->status == MER_TILE_OK && r->rgba;
-        if (image && over_budget(a, n, t0))
-            break;
-        mer_texcache_put(a->tc, r, a->frame, mer_app_now());
-        mer_tile_result_release(r);
-        a->pend_head++;
-        a->pend_n--;
-        n += image;
-    }
-    /* World tiles share what is left of the budget. */
-    if (a->basemap) {
-        bool still_start = a->t_full_view == 0 && !animating(a) && !a->in.dragging;
-        int left = still_start ? 1000 : a->cfg->upload_budget - n;
-        double ms_left = (still_start ? 2.0 : 1.0) * a->cfg->upload_ms - (mer_app_now() - t0) * 1000.0;
-        if (left > 0 && ms_left > 0)
-            n += mer_basemap_upload(a->basemap, a->frame, mer_app_now(), left, ms_left);
-    }
-    *uploads = n;
-    *ms = (mer_app_now() - t0) * 1000.0;
 }
 
 /* ---- frames ---- */
@@ -348,7 +291,7 @@ static void render_frame(mer_app *a, double t0)
     step_animations(a, t0);
     mer_frame_sample fs;
     memset(&fs, 0, sizeof fs);
-    do_uploads(a, &fs.uploads, &fs.upload_ms);
+    mer_app_upload(a, animating(a) || a->in.dragging, &fs);
     double now = mer_app_now();
     send_wants(a, now);
     mer_gfx_begin(a->gfx, a->dw, a->dh);
@@ -384,6 +327,9 @@ static void render_frame(mer_app *a, double t0)
     if (a->t_full_view == 0 && dc.exact > 0 && dc.standin + dc.world + dc.placeholder + dc.failed + dc.not_cached == 0)
         a->t_full_view = t_swap + fs.swap_ms / 1000.0;
     fs.frame_ms = (mer_app_now() - t0) * 1000.0;
+    fs.frame = a->frame;
+    const mer_script_cmd *cmd = a->run.script ? mer_script_at(a->run.script, a->run.idx) : NULL;
+    fs.line = cmd ? cmd->line : 0;
     fs.exact = dc.exact;
     fs.standin = dc.standin;
     fs.world = dc.world;
@@ -562,6 +508,57 @@ static void start_basemap(mer_app *a)
         MER_LOGW(TAG, "no world map beneath: %s", err);
 }
 
+/* ---- background threads ---- */
+
+/* With software GL a frame is a few ms of work for llvmpipe's rasteriser
+ * threads, one per core: when a decode worker (a PNG, or a world tile drawn
+ * by Cairo: up to 5 ms) holds one of the two cores, the frame waits for it,
+ * and those were the slow frames while a view loaded. So the loaders' threads
+ * (curl, disk, decoding, world rendering) run at a lower priority than the
+ * main thread and the rasteriser threads: they take whatever the frames
+ * leave, which is most of the time (frames are paced to the display).
+ * On Linux the nice value belongs to each thread and new threads inherit
+ * their creator's, so the loaders are created on a short-lived thread that
+ * lowered its own priority first; the GL context (and with it llvmpipe's
+ * threads) already exists. Raising a nice value needs no privilege; where it
+ * fails, everything runs as before. */
+#define BACKGROUND_NICE 10
+
+typedef struct bg_start {
+    mer_app *a;
+    bool ok;
+    char err[512];
+} bg_start;
+
+static void bg_start_run(bg_start *b)
+{
+    b->ok = start_loader(b->a, b->err, sizeof b->err);
+    if (b->ok)
+        start_basemap(b->a);
+}
+
+static void *bg_start_main(void *arg)
+{
+    errno = 0;
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BACKGROUND_NICE) != 0)
+        MER_LOGD(TAG, "background threads at the normal priority: %s", strerror(errno));
+    bg_start_run(arg);
+    return NULL;
+}
+
+static bool start_background(mer_app *a, char *err, size_t len)
+{
+    bg_start b = {.a = a};
+    pthread_t th;
+    if (pthread_create(&th, NULL, bg_start_main, &b) == 0)
+        pthread_join(th, NULL);
+    else
+        bg_start_run(&b); /* no thread to spare: they run at our priority */
+    if (!b.ok)
+        snprintf(err, len, "%s", b.err);
+    return b.ok;
+}
+
 static bool setup(mer_app *a, char *err, size_t len)
 {
     if (a->cfg->script[0]) {
@@ -620,9 +617,8 @@ static bool setup(mer_app *a, char *err, size_t len)
     /* The loader starts, and is asked for the first view, before the warm-up:
      * disk reads and decoding then overlap shader compilation and the window
      * mapping instead of following them. */
-    if (!start_loader(a, err, len))
+    if (!start_background(a, err, len))
         return false;
-    start_basemap(a);
     send_wants(a, mer_app_now());
     /* Compile shader variants, build the HUD's glyphs and present once (the
      * first presents map the window; the X server takes a while) before the

@@ -132,6 +132,10 @@ void mer_app_update_sizes(mer_app *a);
 /* input.c */
 void mer_input_event(mer_app *a, const SDL_Event *ev);
 
+/* uploads.c: moves finished tiles into textures within the frame's budget
+ * (tighter while the map moves) and records what it did in fs. */
+void mer_app_upload(mer_app *a, bool moving, mer_frame_sample *fs);
+
 /* runner.c: steps the script; returns the longest time (ms) the main loop may
  * sleep before calling again, or -1 for "until an event". */
 int mer_runner_step(mer_app *a);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "net/loader.h"
 #include "ui/texcache.h"
@@ -118,31 +117,27 @@ static bool refill(mer_basemap *b)
     return n > 0;
 }
 
-static double mono_s(void)
+static size_t image_bytes(const mer_tile_result *r)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return r->w > 0 && r->h > 0 ? (size_t)r->w * (size_t)r->h * 4 : 0;
 }
 
-int mer_basemap_upload(mer_basemap *b, uint64_t frame, double now, int max_tiles, double max_ms)
+void mer_basemap_upload(mer_basemap *b, uint64_t frame, double now, mer_upload_budget *budget)
 {
     b->frame = frame;
-    int n = 0;
-    double t0 = mono_s();
     while (b->pend_n > 0 || refill(b)) {
         mer_tile_result *r = &b->pending[b->pend_head];
         bool image = r->status == MER_TILE_OK && r->rgba;
-        if (image && n > 0 && (n >= max_tiles || (mono_s() - t0) * 1000.0 >= max_ms))
+        if (image && !mer_upload_budget_allows(budget, image_bytes(r)))
             break;
         mer_texcache_put(b->tc, r, frame, now);
+        if (image)
+            mer_upload_budget_spend(budget, image_bytes(r));
         mer_tile_result_release(r);
         b->pend_head++;
         b->pend_n--;
         b->loaded++;
-        n += image;
     }
-    return n;
 }
 
 static void need(mer_basemap *b, mer_tile_id id, int32_t prio)

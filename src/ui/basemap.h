@@ -23,6 +23,7 @@
 #include "core/tile.h"
 #include "net/loader.h"
 #include "ui/gfx.h"
+#include "ui/uploads.h"
 
 typedef struct mer_basemap mer_basemap;
 
@@ -34,9 +35,9 @@ mer_basemap *mer_basemap_create(const mer_source *world, const mer_loader_config
                                 void (*on_ready)(void *ud), void *ud, char *err, size_t errlen);
 void mer_basemap_destroy(mer_basemap *b);
 
-/* Moves rendered world tiles into textures: at most max_tiles and about
- * max_ms per call (at least one). Returns how many were uploaded. */
-int mer_basemap_upload(mer_basemap *b, uint64_t frame, double now, int max_tiles, double max_ms);
+/* Moves rendered world tiles into textures within what is left of the
+ * frame's budget (spent here). */
+void mer_basemap_upload(mer_basemap *b, uint64_t frame, double now, mer_upload_budget *budget);
 
 /* Draws the world for the slot of tile id (any source zoom; x wrapped) at
  * drawable rectangle (x, y, w, h) and records that the slot needs it (prio:

@@ -8,6 +8,8 @@
  * animation) the oldest are overwritten, which keeps memory bounded. */
 #define MAX_SAMPLES (1u << 20)
 #define MAX_LINES 4096
+/* The slowest frames, each with its breakdown, for --stats (bench/frames). */
+#define N_SLOWEST 5
 
 typedef struct line_rec {
     int line;
@@ -39,6 +41,13 @@ struct mer_stats {
     line_rec *lines;
     size_t n_lines;
     double line_max_ms; /* slowest frame since the last script line ended */
+    size_t upload_bytes_max;
+    uint64_t moving_frames;     /* frames while the map moved, and their uploads */
+    uint64_t moving_uploads;
+    int moving_uploads_max;
+    size_t moving_bytes_max;
+    mer_frame_sample slowest[N_SLOWEST]; /* by frame_ms, slowest first */
+    int n_slowest;
 };
 
 mer_stats *mer_stats_create(void)
@@ -74,6 +83,24 @@ static void push_time(mer_stats *s, float ms)
 
 #define MAXI(a, b) ((a) > (b) ? (a) : (b))
 
+/* Keeps the N_SLOWEST slowest frames, slowest first. */
+static void note_slow(mer_stats *s, const mer_frame_sample *f)
+{
+    int i;
+    if (s->n_slowest < N_SLOWEST) {
+        i = s->n_slowest++;
+    } else {
+        i = N_SLOWEST - 1;
+        if (s->slowest[i].frame_ms >= f->frame_ms)
+            return;
+    }
+    while (i > 0 && s->slowest[i - 1].frame_ms < f->frame_ms) {
+        s->slowest[i] = s->slowest[i - 1];
+        i--;
+    }
+    s->slowest[i] = *f;
+}
+
 void mer_stats_frame(mer_stats *s, const mer_frame_sample *f)
 {
     s->frames++;
@@ -84,11 +111,21 @@ void mer_stats_frame(mer_stats *s, const mer_frame_sample *f)
     } else {
         push_time(s, (float)f->frame_ms);
         s->max_ms = fmax(s->max_ms, f->frame_ms);
+        note_slow(s, f);
         s->line_max_ms = fmax(s->line_max_ms, f->frame_ms);
     }
     s->uploads_max = MAXI(s->uploads_max, f->uploads);
     s->upload_ms_max = fmax(s->upload_ms_max, f->upload_ms);
     s->uploads_total += (uint64_t)f->uploads;
+    if (f->upload_bytes > s->upload_bytes_max)
+        s->upload_bytes_max = f->upload_bytes;
+    if (f->moving) {
+        s->moving_frames++;
+        s->moving_uploads += (uint64_t)f->uploads;
+        s->moving_uploads_max = MAXI(s->moving_uploads_max, f->uploads);
+        if (f->upload_bytes > s->moving_bytes_max)
+            s->moving_bytes_max = f->upload_bytes;
+    }
     s->exact_total += (uint64_t)f->exact;
     s->standin_total += (uint64_t)f->standin;
     s->world_total += (uint64_t)f->world;
@@ -182,6 +219,10 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
     fprintf(f, "  \"uploads_per_frame_max\": %d,\n  \"uploads_total\": %llu,\n", s->uploads_max,
             (unsigned long long)s->uploads_total);
     fprintf(f, "  \"upload_ms_per_frame_max\": %.3f,\n", s->upload_ms_max);
+    fprintf(f, "  \"upload_bytes_per_frame_max\": %zu,\n", s->upload_bytes_max);
+    fprintf(f, "  \"uploads_moving\": {\"frames\": %llu, \"tiles\": %llu, \"tiles_max\": %d, \"bytes_max\": %zu},\n",
+            (unsigned long long)s->moving_frames, (unsigned long long)s->moving_uploads, s->moving_uploads_max,
+            s->moving_bytes_max);
     fprintf(f, "  \"draw_ms\": {\"avg\": %.3f, \"max\": %.3f},\n  \"swap_ms\": {\"avg\": %.3f, \"max\": %.3f},\n",
             s->n ? s->draw_total / (double)(s->frames - s->shots) : 0.0, s->draw_max,
             s->n ? s->swap_total / (double)(s->frames - s->shots) : 0.0, s->swap_max);
@@ -213,6 +254,19 @@ bool mer_stats_write(mer_stats *s, FILE *f, const char *loader_json, const char 
                 i ? "," : "", s->lines[i].line, s->lines[i].cmd, (unsigned long long)s->lines[i].frames,
                 s->lines[i].ms, s->lines[i].max_frame_ms, s->lines[i].view[0], s->lines[i].view[1], s->lines[i].view[2]);
     fprintf(f, "%s],\n", s->n_lines ? "\n  " : "");
+    /* After the script lines and with names of their own: tests and scripts
+     * find a value by the first key of its name ("line", "world", ...). */
+    fprintf(f, "  \"slowest_frames\": [");
+    for (int i = 0; i < s->n_slowest; i++) {
+        const mer_frame_sample *w = &s->slowest[i];
+        fprintf(f, "%s\n    {\"n\": %llu, \"ms\": %.2f, \"script_line\": %d, \"moving\": %s, \"tiles_uploaded\": %d, "
+                "\"world_tiles_uploaded\": %d, \"upload_kb\": %zu, \"upload_ms\": %.2f, \"draw_ms\": %.2f, "
+                "\"swap_ms\": %.2f, \"exact_tiles\": %d, \"standin_tiles\": %d, \"world_tiles\": %d}",
+                i ? "," : "", (unsigned long long)w->frame, w->frame_ms, w->line, w->moving ? "true" : "false",
+                w->uploads, w->world_uploads, w->upload_bytes / 1024, w->upload_ms, w->draw_ms, w->swap_ms, w->exact,
+                w->standin, w->world);
+    }
+    fprintf(f, "%s],\n", s->n_slowest ? "\n  " : "");
     fprintf(f, "  \"loader\": %s\n}\n", loader_json && *loader_json ? loader_json : "null");
     return !ferror(f);
 }

@@ -11,9 +11,14 @@
 typedef struct mer_stats mer_stats;
 
 typedef struct mer_frame_sample {
+    uint64_t frame;    /* the frame's number (1 = the first counted frame) */
+    int line;          /* the script line running, 0 = none */
     double frame_ms;   /* input handling + uploads + drawing + swap */
     bool screenshot;   /* this frame saved a screenshot: counted apart, not in frame_ms */
-    int uploads;
+    bool moving;       /* the map moved (animation, fling, drag): the tighter upload budget */
+    int uploads;       /* textures uploaded, world tiles included */
+    int world_uploads; /* of uploads: the world map beneath */
+    size_t upload_bytes; /* texel bytes uploaded */
     double upload_ms;
     int exact, standin, world, placeholder, failed, not_cached;
     int empty, no_data; /* of exact: 404s, and tiles an MBTiles file lacks */
