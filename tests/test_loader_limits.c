@@ -3,7 +3,8 @@
  * a token bucket that refuses at once without Retry-After, one with
  * Retry-After plus a concurrency limit, load shedding with 503. Every tile
  * arrives (pixels checked) and refusals stay a small share of the requests:
- * counts, never times. Then convergence: when the server's rate changes live
+ * counts, never times. Load shedding's Retry-After delays only the refused
+ * request, a 429's pauses the host. Then convergence: when the server's rate changes live
  * through /control, the discovered rate follows, up and down. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +16,8 @@
 #include "test_loader_util.h"
 
 /* A loader with the limits of an unknown server (as core/source.c gives a
- * URL template) and no disk cache. */
-static mer_loader *unknown_host_loader(const mer_test_server *s, const char *ext)
+ * URL template) but starting at `start` connections, and no disk cache. */
+static mer_loader *host_loader(const mer_test_server *s, const char *ext, int start)
 {
     mer_source src;
     memset(&src, 0, sizeof src);
@@ -26,7 +27,7 @@ static mer_loader *unknown_host_loader(const mer_test_server *s, const char *ext
     src.max_zoom = 19;
     src.tile_px = 256;
     src.max_concurrent = 16;
-    src.start_concurrent = 6;
+    src.start_concurrent = start;
     mer_loader_config c;
     mer_loader_config_defaults(&c, &src);
     assert_true(c.adaptive); /* on by default */
@@ -36,12 +37,19 @@ static mer_loader *unknown_host_loader(const mer_test_server *s, const char *ext
     return l;
 }
 
+/* A loader with the limits of an unknown server: 6 connections to start. */
+static mer_loader *unknown_host_loader(const mer_test_server *s, const char *ext)
+{
+    return host_loader(s, ext, 6);
+}
+
 /* Starts tilesim without limits, has it render the test grid once (so its
  * CPU, slow under sanitizers, does not limit the rate instead of its
  * limiter), then sets the limiter live with fresh counters. */
-static void start_warm(mer_test_server *s, const char *latency, const char *limits, int cols, int rows)
+static void start_warm_log(mer_test_server *s, const char *latency, const char *limits, int cols, int rows,
+                           const char *log)
 {
-    const char *args[] = {"--latency", latency, NULL};
+    const char *args[] = {"--latency", latency, log ? "--log" : NULL, log, NULL};
     assert_true(mer_test_server_start(s, args));
     static char buf[400][96];
     static const char *urls[400];
@@ -60,6 +68,11 @@ static void start_warm(mer_test_server *s, const char *latency, const char *limi
     char q[256];
     snprintf(q, sizeof q, "%s&reset-stats=1", limits);
     assert_true(mer_test_server_control(s, q, NULL, 0));
+}
+
+static void start_warm(mer_test_server *s, const char *latency, const char *limits, int cols, int rows)
+{
+    start_warm_log(s, latency, limits, cols, rows, NULL);
 }
 
 /* Loads a cols x rows grid; asserts every tile arrived with its own pixels. */
@@ -134,6 +147,102 @@ static void test_overload_lowers_cap(void **state)
     char json[2048];
     assert_true(mer_test_server_get_stats(&s, json, sizeof json));
     assert_true(mer_test_json_int(json, "max_in_flight") <= 16);
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+}
+
+/* A tile request in a tilesim --log file. */
+typedef struct sim_line {
+    double start, end;
+    int status;
+    char path[64];
+} sim_line;
+
+/* Reads the tile lines of a tilesim --log file (after the first `skip`). */
+static int read_sim_log(const char *path, int skip, sim_line *out, int max)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char buf[1024];
+    int n = 0, seen = 0;
+    while (n < max && fgets(buf, sizeof buf, f)) {
+        sim_line l;
+        const char *p = strstr(buf, " path=");
+        if (sscanf(buf, "start_ms=%lf end_ms=%lf conn=%*u status=%d", &l.start, &l.end, &l.status) != 3 || !p ||
+            !strstr(buf, ".png"))
+            continue;
+        if (seen++ < skip)
+            continue;
+        snprintf(l.path, sizeof l.path, "%s", p + 6);
+        l.path[strcspn(l.path, "\n")] = '\0';
+        out[n++] = l;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Load shedding (503 + Retry-After: 1 past 4 in flight) against a loader
+ * that starts at 2 connections: successes prove 2, 3, 4 at once before the
+ * slow start overshoots, so the refusal tracks the number in flight. It
+ * lowers the cap, and its Retry-After delays only the refused request: the
+ * host is never paused (no ready tile ever waited on a pause), and the
+ * server saw each refused tile asked again no sooner than a second later. */
+static void test_shedding_delays_only_the_refused(void **state)
+{
+    (void)state;
+    char log[] = "/tmp/mer_limits_log_XXXXXX";
+    int fd = mkstemp(log);
+    assert_true(fd >= 0);
+    close(fd);
+    mer_test_server s;
+    start_warm_log(&s, "100", "overload=4", 6, 5, log);
+    static sim_line lines[400];
+    int warm = read_sim_log(log, 0, lines, 400); /* the untimed warm-up */
+    mer_loader *l = host_loader(&s, "png", 2);
+    mer_loader_stats st;
+    load_all(l, 6, 5, &st);
+    printf("# %llu answered 503, %llu delayed only themselves, paused %.0f ms\n",
+           (unsigned long long)st.status_5xx, (unsigned long long)st.shed_delayed, st.paused_total_ms);
+    assert_true(st.status_5xx >= 1);
+    assert_true(st.shed_delayed >= 1);
+    assert_true(st.paused_total_ms == 0); /* nothing ever waited on a host pause */
+    assert_true(st.cap <= 4);
+    assert_true(st.throttled * 5 <= st.requests);
+    mer_loader_destroy(l);
+    assert_int_equal(mer_test_server_stop(&s), 0);
+    int n = read_sim_log(log, warm, lines, 400);
+    int refused = 0;
+    for (int i = 0; i < n; i++) {
+        if (lines[i].status != 503)
+            continue;
+        refused++;
+        /* the same tile's next request: not before its Retry-After */
+        int next = -1;
+        for (int j = 0; j < n; j++)
+            if (j != i && lines[j].start >= lines[i].start && !strcmp(lines[j].path, lines[i].path) &&
+                (next < 0 || lines[j].start < lines[next].start))
+                next = j;
+        assert_true(next >= 0);
+        assert_true(lines[next].start >= lines[i].end + 1000.0);
+    }
+    assert_int_equal(refused, (int)st.status_5xx);
+    unlink(log);
+}
+
+/* The same server refusing with 429 + Retry-After: 1 past 4 in flight: a
+ * 429 says "too many requests" to this client, so its Retry-After pauses
+ * every request to the host, whatever the refusals track. */
+static void test_rate_refusal_pauses_the_host(void **state)
+{
+    (void)state;
+    mer_test_server s;
+    start_warm(&s, "100", "max-concurrent=4", 6, 5);
+    mer_loader *l = host_loader(&s, "png", 2);
+    mer_loader_stats st;
+    load_all(l, 6, 5, &st);
+    assert_true(st.status_429 >= 1);
+    assert_true(st.paused_total_ms > 0); /* queued tiles waited on the pause */
+    assert_int_equal(st.shed_delayed, 0);
     mer_loader_destroy(l);
     assert_int_equal(mer_test_server_stop(&s), 0);
 }
@@ -262,6 +371,8 @@ int main(void)
         cmocka_unit_test(test_bucket_without_retry_after),
         cmocka_unit_test(test_bucket_with_retry_after),
         cmocka_unit_test(test_overload_lowers_cap),
+        cmocka_unit_test(test_shedding_delays_only_the_refused),
+        cmocka_unit_test(test_rate_refusal_pauses_the_host),
         cmocka_unit_test(test_rate_follows_live_changes),
         cmocka_unit_test(test_limit_note),
     };

@@ -127,7 +127,7 @@ static void test_adapt_start_and_ceilings(void **state)
     assert_int_equal(mer_adapt_burst(&a, 7), 7); /* at the ceiling: the configured burst */
     /* successes with the cap full never raise it past the ceiling */
     for (int i = 0; i < 100; i++)
-        mer_adapt_success(&a, i * 10.0, i * 10.0, 2, 2, true, true);
+        mer_adapt_success(&a, i * 10.0, i * 10.0, 2, true, true);
     assert_int_equal(a.cap, 2);
     assert_true(a.rate == 10);
     /* live ceilings: a cap at its old ceiling follows the new one */
@@ -147,12 +147,16 @@ static void test_adapt_cap_grows_when_full(void **state)
     double t = 0;
     /* successes with the cap not full: no growth */
     for (int i = 0; i < 50; i++, t += 10)
-        mer_adapt_success(&a, t, t - 100, 1, 1, false, false);
+        mer_adapt_success(&a, t, t - 100, 1, false, false);
     assert_int_equal(a.cap, 2);
-    /* before any refusal: +1 per success sent with the cap full (slow start) */
-    mer_adapt_success(&a, t, t, 2, 2, true, false);
+    /* before any refusal: +1 per two successes sent with the cap full (a
+     * slow start, x1.5 per round) */
+    mer_adapt_success(&a, t, t, 2, true, false);
+    assert_int_equal(a.cap, 2);
+    mer_adapt_success(&a, t, t, 2, true, false);
     assert_int_equal(a.cap, 3);
-    mer_adapt_success(&a, t, t, 3, 3, true, false);
+    mer_adapt_success(&a, t, t, 3, true, false);
+    mer_adapt_success(&a, t, t, 3, true, false);
     assert_int_equal(a.cap, 4);
     /* a refusal at 4 in flight (3 is the most that succeeded): cap 3 */
     mer_adapt_sent(&a, t);
@@ -160,19 +164,19 @@ static void test_adapt_cap_grows_when_full(void **state)
     assert_int_equal(a.cap, 3);
     /* growing back to the refused level takes a long run and seconds */
     for (int i = 0; i < 3 * 32 - 1; i++)
-        mer_adapt_success(&a, t + 2, t + 1, 3, 3, true, false);
+        mer_adapt_success(&a, t + 2, t + 1, 3, true, false);
     assert_int_equal(a.cap, 3);
-    mer_adapt_success(&a, t + 2, t + 1, 3, 3, true, false);
+    mer_adapt_success(&a, t + 2, t + 1, 3, true, false);
     assert_int_equal(a.cap, 3); /* the run is there, the seconds are not */
-    mer_adapt_success(&a, t + 20000, t + 19900, 3, 3, true, false);
+    mer_adapt_success(&a, t + 20000, t + 19900, 3, true, false);
     assert_int_equal(a.cap, 4);
     /* 4 works now: from there, +1 per round of `cap` successes, up to the ceiling */
-    mer_adapt_success(&a, t + 20001, t + 20000, 4, 4, true, false);
+    mer_adapt_success(&a, t + 20001, t + 20000, 4, true, false);
     for (int i = 0; i < 3; i++)
-        mer_adapt_success(&a, t + 20001, t + 20000, 4, 4, true, false);
+        mer_adapt_success(&a, t + 20001, t + 20000, 4, true, false);
     assert_int_equal(a.cap, 5);
     for (int i = 0; i < 100; i++)
-        mer_adapt_success(&a, t + 20002, t + 20001, 5, 5, true, false);
+        mer_adapt_success(&a, t + 20002, t + 20001, 5, true, false);
     assert_int_equal(a.cap, 6);
 }
 
@@ -185,7 +189,7 @@ static void test_adapt_refusal_tracks_in_flight(void **state)
     for (int i = 0; i < 8; i++)
         mer_adapt_sent(&a, 0);
     for (int k = 1; k <= 4; k++)
-        mer_adapt_success(&a, 100, 0, k, k, k == 8, false);
+        mer_adapt_success(&a, 100, 0, k, k == 8, false);
     assert_int_equal(mer_adapt_refused(&a, 101, 0, 8, 7), MER_ADAPT_CAP);
     assert_int_equal(a.cap, 7);
     assert_true(a.rate == 0);
@@ -197,6 +201,107 @@ static void test_adapt_refusal_tracks_in_flight(void **state)
     assert_int_equal(mer_adapt_refused(&a, 201, 200, 3, 2), MER_ADAPT_RATE);
     assert_true(a.rate > 0);
     assert_int_equal(a.cap, 7);
+}
+
+/* The wave that lowered the cap: its other refusals bring the cap down to
+ * what is still in flight, but never below what succeeded together -- a
+ * token bucket running dry refuses a whole wave whatever the number in
+ * flight. And which refusals track the number in flight decides what their
+ * Retry-After pauses (mer_throttle_pauses_host). */
+static void test_adapt_wave_floor_and_shedding(void **state)
+{
+    (void)state;
+    mer_adapt a;
+    mer_adapt_init(&a, 8, 16, 0);
+    /* a round of 6 that all succeeded together: the server took 6 at once */
+    for (int i = 0; i < 6; i++)
+        mer_adapt_sent(&a, 0);
+    for (int i = 0; i < 6; i++)
+        mer_adapt_success(&a, 100, 0, i + 1, false, false);
+    /* a wave of 8: refusals come back with 7, then 3, 2 still in flight */
+    for (int i = 0; i < 8; i++)
+        mer_adapt_sent(&a, 100);
+    assert_int_equal(mer_adapt_refused(&a, 101, 100, 8, 7), MER_ADAPT_CAP);
+    assert_true(a.tracks_in_flight);
+    assert_int_equal(a.cap, 7);
+    assert_int_equal(mer_adapt_refused(&a, 101, 100, 4, 3), MER_ADAPT_NONE);
+    assert_true(a.tracks_in_flight); /* the same too-high cap */
+    assert_int_equal(mer_adapt_refused(&a, 101, 100, 3, 2), MER_ADAPT_NONE);
+    assert_int_equal(a.cap, 6); /* not 2: 6 succeeded together */
+    /* a 503 that tracks the number in flight delays only itself; a 429,
+     * or anything with fixed limits, pauses the host */
+    assert_false(mer_throttle_pauses_host(503, true, true));
+    assert_true(mer_throttle_pauses_host(429, true, true));
+    assert_true(mer_throttle_pauses_host(503, false, true));
+    assert_true(mer_throttle_pauses_host(503, true, false));
+    /* later, a refusal at a level that succeeded is about the rate */
+    mer_adapt_sent(&a, 300);
+    assert_int_equal(mer_adapt_refused(&a, 301, 300, 5, 4), MER_ADAPT_RATE);
+    assert_false(a.tracks_in_flight);
+    assert_true(mer_throttle_pauses_host(503, true, a.tracks_in_flight));
+}
+
+/* A loaded client reads an answer late and sends meanwhile: the request
+ * sent then counts one in flight that the server had already finished. What
+ * a success proves leaves out the requests answered early in its life (and
+ * keeps those answered later: they were served while it was). */
+static void test_adapt_late_answers(void **state)
+{
+    (void)state;
+    mer_adapt a;
+    mer_adapt_init(&a, 5, 16, 0);
+    for (int i = 0; i < 4; i++) /* A, B, C, D */
+        mer_adapt_sent(&a, 0);
+    mer_adapt_sent(&a, 105); /* E, with A's answer not read yet: "5 in flight" */
+    mer_adapt_success(&a, 110, 0, 1, false, false); /* A, read late */
+    mer_adapt_done(&a, 110, 0);
+    /* E, B, C, D answered together: A left early in E's life, late in B's */
+    mer_adapt_success(&a, 205, 105, 5, false, false);
+    for (int k = 2; k <= 4; k++)
+        mer_adapt_success(&a, 205, 0, k, false, false);
+    assert_int_equal(a.ok_inflight[0], 4); /* not 5 */
+    for (int i = 0; i < 4; i++)
+        mer_adapt_done(&a, 205, i ? 0 : 105);
+    /* so 5 at once, refused, tracks the number in flight */
+    for (int i = 0; i < 5; i++)
+        mer_adapt_sent(&a, 205);
+    assert_int_equal(mer_adapt_refused(&a, 206, 205, 5, 4), MER_ADAPT_CAP);
+    assert_int_equal(a.cap, 4);
+}
+
+/* The bucket's size below the rate's ceiling: a tenth of a second's worth,
+ * or the largest wave the server took whole (never one it refused part of). */
+static void test_adapt_burst_from_waves(void **state)
+{
+    (void)state;
+    mer_adapt a;
+    mer_adapt_init(&a, 8, 16, 0);
+    for (int i = 0; i < 8; i++)
+        mer_adapt_sent(&a, 0);
+    for (int i = 0; i < 7; i++)
+        mer_adapt_success(&a, 100, 0, i + 1, true, false);
+    assert_int_equal(a.lump, 0); /* one still out */
+    mer_adapt_sent(&a, 100); /* a rate limit is met */
+    assert_int_equal(mer_adapt_refused(&a, 101, 100, 2, 1), MER_ADAPT_RATE);
+    mer_adapt_success(&a, 102, 0, 8, true, false);
+    assert_int_equal(a.lump, 8); /* the whole first wave got through */
+    assert_int_equal(mer_adapt_burst(&a, 0), 8);
+    /* a lump of 5 sent under that rate meets a server whose bucket is
+     * smaller now: one refused, the lump shrinks to what got through */
+    for (int i = 0; i < 5; i++)
+        mer_adapt_sent(&a, 2000);
+    assert_int_equal(mer_adapt_refused(&a, 2001, 2000, 5, 4), MER_ADAPT_RATE);
+    for (int i = 0; i < 4; i++)
+        mer_adapt_success(&a, 2100, 2000, i + 1, false, false);
+    assert_int_equal(a.lump, 4);
+    assert_int_equal(mer_adapt_burst(&a, 0), 4);
+    /* a single request refused says nothing about lumps */
+    mer_adapt_sent(&a, 9000);
+    mer_adapt_refused(&a, 9001, 9000, 1, 0);
+    assert_int_equal(a.lump, 4);
+    /* a fast rate's tenth of a second, when more than the lump */
+    mer_adapt_init(&a, 8, 16, 400);
+    assert_int_equal(mer_adapt_burst(&a, 0), 40);
 }
 
 /* A first wave of 6 meets a server that takes 3 at once, in any order: the
@@ -235,7 +340,7 @@ static void test_adapt_measures_rate(void **state)
     /* 40 requests over one second with 1 in flight each time */
     for (int i = 0; i < 40; i++) {
         mer_adapt_sent(&a, i * 25.0);
-        mer_adapt_success(&a, i * 25.0 + 5, i * 25.0, 1, 1, false, false);
+        mer_adapt_success(&a, i * 25.0 + 5, i * 25.0, 1, false, false);
     }
     mer_adapt_sent(&a, 1000);
     assert_int_equal(mer_adapt_refused(&a, 1001, 1000, 1, 0), MER_ADAPT_RATE);
@@ -249,9 +354,9 @@ static void test_adapt_measures_rate(void **state)
     assert_true(a.rate > 13.5 && a.rate < 15.0);
     /* growth: additive after a measurement, only while waiting on the rate */
     double r = a.rate;
-    mer_adapt_success(&a, 3600, 3500, 1, 1, false, false);
+    mer_adapt_success(&a, 3600, 3500, 1, false, false);
     assert_true(a.rate == r);
-    mer_adapt_success(&a, 3600, 3500, 1, 1, false, true);
+    mer_adapt_success(&a, 3600, 3500, 1, false, true);
     assert_true(a.rate > r && a.rate < r * 1.1);
     /* never below the floor */
     for (int i = 0; i < 50; i++) {
@@ -262,20 +367,22 @@ static void test_adapt_measures_rate(void **state)
 }
 
 /* ---- a deterministic simulation: the loader's sending logic (cap, token
- * bucket from mer_adapt, host pause on Retry-After, retries through the same
- * bucket) against a server with a token bucket, a concurrency limit, and
- * refusals answered at once. Simulated milliseconds, not wall time. */
+ * bucket from mer_adapt, a host pause on Retry-After or, for load shedding,
+ * a delay of the refused request alone, retries through the same bucket)
+ * against a server with a token bucket, a concurrency limit, and refusals
+ * answered at once. Simulated milliseconds, not wall time. */
 
 typedef struct sim_server {
     double rate, burst; /* 0 rate = no bucket */
     int max_conc;       /* 0 = none */
     bool retry_after;   /* refusals carry Retry-After: 1 */
     double latency;
+    long status;        /* of a refusal: 429 or 503 */
 } sim_server;
 
 typedef struct sim_result {
     double ms;
-    int requests, refused, cap;
+    int requests, refused, cap, host_pauses;
     double rate;
 } sim_result;
 
@@ -284,8 +391,9 @@ typedef struct sim_result {
 static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int cap_start, int cap_max,
                            double rate_max, int burst_cfg)
 {
-    struct pend { double done, sent; int k; bool ok; } p[SIM_MAX];
-    int np = 0, left = tiles, delivered = 0, in_flight = 0, server_in = 0;
+    struct pend { double done, sent; int k; bool ok, cap_full; } p[SIM_MAX];
+    double delayed[SIM_MAX]; /* refused tiles waiting for their own Retry-After */
+    int np = 0, nd = 0, left = tiles, delivered = 0, in_flight = 0, server_in = 0;
     double stok = sv->burst, paused = 0, waited = -1e9;
     mer_adapt a;
     mer_adapt_init(&a, cap_start, cap_max, rate_max);
@@ -295,6 +403,11 @@ static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int c
     double t = 0;
     for (; delivered < tiles && t < 600000; t += 1) {
         stok = fmin(sv->burst, stok + sv->rate / 1000.0);
+        for (int i = 0; i < nd; i++)
+            if (delayed[i] <= t) {
+                delayed[i--] = delayed[--nd];
+                left++;
+            }
         for (int i = 0; i < np; i++) {
             if (p[i].done > t)
                 continue;
@@ -305,17 +418,25 @@ static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int c
                 server_in--;
                 delivered++;
                 if (adaptive)
-                    mer_adapt_success(&a, t, q.sent, q.k, in_flight + 1, q.k >= a.cap, t - waited < 1000);
+                    mer_adapt_success(&a, t, q.sent, q.k, q.cap_full, t - waited < 1000);
             } else {
-                left++;
                 if (adaptive)
                     mer_adapt_refused(&a, t, q.sent, q.k, in_flight);
-                if (sv->retry_after)
-                    paused = t + 1000;
+                if (sv->retry_after && !mer_throttle_pauses_host(sv->status, adaptive, a.tracks_in_flight)) {
+                    delayed[nd++] = t + 1000;
+                } else {
+                    left++;
+                    if (sv->retry_after) {
+                        paused = t + 1000;
+                        r.host_pauses++;
+                    }
+                }
             }
+            mer_adapt_done(&a, t, q.sent);
             if (adaptive)
                 mer_bucket_set(&b, a.rate, mer_adapt_burst(&a, burst_cfg), t);
         }
+        int first = np;
         while (left > 0 && in_flight < (adaptive ? a.cap : cap_max) && t >= paused) {
             if (!mer_bucket_take(&b, t)) {
                 waited = t;
@@ -334,8 +455,13 @@ static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int c
                 r.refused++;
             }
             assert_true(np < SIM_MAX);
-            p[np++] = (struct pend){t + (ok ? sv->latency : 1), t, in_flight, ok};
+            p[np++] = (struct pend){t + (ok ? sv->latency : 1), t, in_flight, ok, false};
         }
+        /* as the loader: a wave sent while the cap holds tiles back was
+         * sent with the cap as the bottleneck */
+        if (left > 0 && t >= paused && in_flight >= (adaptive ? a.cap : cap_max))
+            for (int i = first; i < np; i++)
+                p[i].cap_full = true;
     }
     r.ms = t;
     r.cap = a.cap;
@@ -345,8 +471,9 @@ static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int c
 
 static void sim_report(const char *name, sim_result d, sim_result i)
 {
-    printf("# %-28s defaults %6.0f ms %3d/%3d refused (cap %d, rate %.1f) | informed %6.0f ms %3d refused | %.2fx\n",
-           name, d.ms, d.refused, d.requests, d.cap, d.rate, i.ms, i.refused, d.ms / i.ms);
+    printf("# %-28s defaults %6.0f ms %3d/%3d refused (cap %d, rate %.1f, %d host pauses) | informed %6.0f ms %3d "
+           "refused | %.2fx\n",
+           name, d.ms, d.refused, d.requests, d.cap, d.rate, d.host_pauses, i.ms, i.refused, d.ms / i.ms);
 }
 
 /* The issue's targets, in simulated time: with default settings, each limiter
@@ -356,44 +483,54 @@ static void test_adapt_simulated_limiters(void **state)
 {
     (void)state;
     const int N = 196, CAP0 = 6, CAPMAX = 16;
-    /* open server: the bound at the starting cap, never slower */
-    sim_server open = {0, 0, 0, false, 100};
+    /* open server: the slow start (6, 9, 13, 16) takes as many rounds as a
+     * cap of 15 from the first request */
+    sim_server open = {0, 0, 0, false, 100, 429};
     sim_result d = simulate(&open, N, true, CAP0, CAPMAX, 0, 0);
-    sim_result i = simulate(&open, N, false, CAP0, CAP0, 0, 0);
+    sim_result i = simulate(&open, N, false, 15, 15, 0, 0);
     sim_report("open", d, i);
     assert_int_equal(d.refused, 0);
-    assert_true(d.ms <= 1.05 * ((N + CAP0 - 1) / CAP0) * 100.0 + 10);
+    assert_int_equal(d.cap, CAPMAX);
+    assert_true(d.ms <= 1.05 * ((N + 14) / 15) * 100.0 + 10);
     /* 20/s burst 5, refused at once, no Retry-After */
-    sim_server bucket = {20, 5, 0, false, 100};
+    sim_server bucket = {20, 5, 0, false, 100, 429};
     d = simulate(&bucket, N, true, CAP0, CAPMAX, 0, 0);
     i = simulate(&bucket, N, false, CAP0, CAP0, 20, 5);
     sim_report("bucket 20/s b5, no R-A", d, i);
     assert_true(d.refused * 20 <= d.requests);
     assert_true(d.ms <= 1.15 * i.ms);
     assert_true(d.rate > 15 && d.rate <= 21);
-    /* 20/s burst 20, 8 in flight, Retry-After: 1 */
-    sim_server ra = {20, 20, 8, true, 100};
+    /* 20/s burst 20, 8 in flight, 429 + Retry-After: 1 */
+    sim_server ra = {20, 20, 8, true, 100, 429};
     d = simulate(&ra, N, true, CAP0, CAPMAX, 0, 0);
     i = simulate(&ra, N, false, 8, 8, 20, 20);
     sim_report("bucket 20/s b20 + 8, R-A 1", d, i);
     assert_true(d.refused * 20 <= d.requests);
     assert_true(d.ms <= 1.15 * i.ms);
+    assert_true(d.host_pauses >= 1); /* a 429's Retry-After pauses the host */
     /* 4 in flight, refused at once, no Retry-After: the cap comes down to 4 */
-    sim_server conc = {0, 0, 4, false, 100};
+    sim_server conc = {0, 0, 4, false, 100, 429};
     d = simulate(&conc, N, true, CAP0, CAPMAX, 0, 0);
     i = simulate(&conc, N, false, 4, 4, 0, 0);
     sim_report("4 in flight, no R-A", d, i);
     assert_int_equal(d.cap, 4);
     assert_true(d.refused * 20 <= d.requests);
-    /* load shedding past 12 in flight, with Retry-After: 1. Probing up to the
-     * limit costs one refusal and so one second's pause: no ratio target (a
-     * second is a large part of a 2-s run), but few refusals and the cap found. */
-    sim_server shed = {0, 0, 12, true, 100};
-    d = simulate(&shed, N, true, CAP0, CAPMAX, 0, 0);
-    i = simulate(&shed, N, false, 12, 12, 0, 0);
-    sim_report("12 in flight, R-A 1", d, i);
-    assert_true(d.refused * 20 <= d.requests);
-    assert_int_equal(d.cap, 12);
+    /* load shedding past 8 and past 12 in flight, 503 + Retry-After: 1: the
+     * refusal that finds the limit lowers the cap and delays only itself */
+    for (int lim = 8; lim <= 12; lim += 4) {
+        sim_server shed = {0, 0, lim, true, 100, 503};
+        d = simulate(&shed, N, true, CAP0, CAPMAX, 0, 0);
+        i = simulate(&shed, N, false, lim, lim, 0, 0);
+        sim_report(lim == 8 ? "8 in flight, 503 + R-A 1" : "12 in flight, 503 + R-A 1", d, i);
+        assert_true(d.refused * 20 <= d.requests);
+        assert_int_equal(d.cap, lim);
+        assert_int_equal(d.host_pauses, 0);
+        assert_true(d.ms <= 1.15 * i.ms);
+    }
+    /* the same shedding with fixed limits above it: every refusal pauses */
+    sim_server shed = {0, 0, 8, true, 100, 503};
+    i = simulate(&shed, N, false, 9, 9, 0, 0);
+    assert_true(i.host_pauses >= 1);
 }
 
 /* ---- scheduler ---- */
@@ -509,6 +646,9 @@ int main(void)
         cmocka_unit_test(test_adapt_cap_grows_when_full),
         cmocka_unit_test(test_adapt_refusal_tracks_in_flight),
         cmocka_unit_test(test_adapt_first_wave_any_order),
+        cmocka_unit_test(test_adapt_wave_floor_and_shedding),
+        cmocka_unit_test(test_adapt_late_answers),
+        cmocka_unit_test(test_adapt_burst_from_waves),
         cmocka_unit_test(test_adapt_measures_rate),
         cmocka_unit_test(test_adapt_simulated_limiters),
         cmocka_unit_test(test_sched_order),

@@ -181,9 +181,11 @@ int mer_cache_step_for(mer_cache *c, sqlite3_stmt *st, double budget_ms)
     sqlite3_progress_handler(c->db, PROGRESS_OPS, on_progress, c);
     int rc = sqlite3_step(st);
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
-    if (rc == SQLITE_INTERRUPT)
+    if (rc == SQLITE_INTERRUPT && !c->warned_slow) {
+        c->warned_slow = true; /* once per file: every lookup of a hostile view would say it */
         MER_LOGW(TAG, "%s: a query ran longer than %.0f s and was stopped (a costly view in the file?)",
                  c->path, budget_ms / 1000.0);
+    }
     return rc;
 }
 

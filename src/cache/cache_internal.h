@@ -60,6 +60,7 @@ struct mer_cache {
     size_t n_touch;
     int64_t last_use_ms;    /* the use clock: strictly increasing */
     double step_deadline_ms; /* mer_clock_ms() by which the running step must end */
+    bool warned_slow;        /* a step was stopped at its deadline (said once) */
 };
 
 int64_t mer_cache_now(void);

@@ -256,6 +256,7 @@ static void *loader_main(void *arg)
     open_cache(l);
     for (;;) {
         double now = mer_clock_ms();
+        l->now_ms = now;
         if (!take_inbox(l, now))
             break;
         mer_loader_drain_done(l, now);

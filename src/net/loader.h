@@ -137,6 +137,7 @@ typedef struct mer_loader_stats {
     double rate_max;          /* the rate's ceiling, 0 = none */
     uint64_t throttled;       /* 429 and 503 answers */
     uint64_t limit_decreases; /* refusals that lowered the cap or the rate */
+    uint64_t shed_delayed;    /* 503s of load shedding: their Retry-After delayed only themselves */
     /* Time ready tiles waited on a client-side limit: the cap, the rate, each
      * while at its ceiling (a preset's or the user's value: lifting it is the
      * user's call), and on a host pause (Retry-After). */

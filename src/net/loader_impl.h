@@ -99,6 +99,7 @@ struct mer_loader {
     mer_cache *cache;
     bool cache_dirty;
     double last_flush_ms, last_publish_ms, t0_ms;
+    double now_ms;                /* the loop's time for this round (finishes come before starts) */
     bool pub_dirty;
     mer_sched *sched;
     mer_bucket bucket;

@@ -53,7 +53,7 @@ static bool start_one(mer_loader *l, mer_sched_entry *e, double now)
         e->t_first_ms = now;
     l->in_flight++;
     e->inflight_at_send = l->in_flight;
-    e->cap_full = l->in_flight >= l->adapt.cap;
+    e->cap_full = false; /* set by mer_loader_net_start if the cap held a tile back */
     mer_adapt_sent(&l->adapt, now);
     if (l->in_flight > l->st.max_in_flight)
         l->st.max_in_flight = l->in_flight;
@@ -91,10 +91,18 @@ static void account_block(mer_loader *l, double now)
     }
 }
 
+#define START_BATCH 64
+
 void mer_loader_net_start(mer_loader *l, double now)
 {
     account_block(l, now);
     mer_sched_entry *e = NULL;
+    /* The requests sent together here: if the cap then holds a ready tile
+     * back, each of them was sent with the cap as the bottleneck, and their
+     * successes may raise it (a first wave of 6 into a long queue is
+     * cap-bound from its first request, not only its sixth). */
+    mer_sched_entry *batch[START_BATCH];
+    int nb = 0;
     for (;;) {
         e = mer_sched_next(l->sched, now);
         if (!e || now < l->paused_until_ms || l->in_flight >= l->adapt.cap)
@@ -104,11 +112,16 @@ void mer_loader_net_start(mer_loader *l, double now)
             break;
         }
         start_one(l, e, now);
+        if (e->state == MER_TS_IN_FLIGHT && nb < START_BATCH)
+            batch[nb++] = e;
     }
     l->block = !e                         ? BLOCK_NONE
                : now < l->paused_until_ms ? BLOCK_PAUSE
                : l->in_flight >= l->adapt.cap ? BLOCK_CAP
                                               : BLOCK_RATE;
+    if (l->block == BLOCK_CAP)
+        for (int i = 0; i < nb; i++)
+            batch[i]->cap_full = true;
 }
 
 static void finish_xfer(mer_loader *l, mer_sched_entry *e)
@@ -122,6 +135,7 @@ static void finish_xfer(mer_loader *l, mer_sched_entry *e)
     mer_xfer_destroy(x);
     e->xfer = NULL;
     l->in_flight--;
+    mer_adapt_done(&l->adapt, l->now_ms, e->t_start_ms);
     l->pub_dirty = true;
 }
 
@@ -216,7 +230,8 @@ static void on_throttled(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, l
                             MER_ADAPT_NONE) {
         l->st.limit_decreases++;
         mer_loader_net_sync_bucket(l, now);
-        MER_LOGD(TAG, "HTTP %ld: cap %d, rate %.2f/s", status, l->adapt.cap, l->adapt.rate);
+        MER_LOGD(TAG, "+%.0f ms HTTP %ld: cap %d, rate %.2f/s%s", now - l->t0_ms, status, l->adapt.cap,
+                 l->adapt.rate, l->adapt.tracks_in_flight ? " (tracks the number in flight)" : "");
     }
     e->throttled++;
     if (e->throttled > l->cfg.max_tries * THROTTLE_TRIES_FACTOR) {
@@ -226,6 +241,13 @@ static void on_throttled(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, l
         return;
     }
     if (mer_retry_after_parse(x->hdr.retry_after, time(NULL), &ra_s)) {
+        if (!mer_throttle_pauses_host(status, l->adaptive, l->adapt.tracks_in_flight)) {
+            /* Load shedding (see policy.h): the cap already came down to what
+             * the server takes; this request alone waits its Retry-After. */
+            l->st.shed_delayed++;
+            schedule_retry(l, e, now, ra_s * 1000.0);
+            return;
+        }
         /* Retry-After speaks for the whole host: pause every request to it. */
         double until = now + ra_s * 1000.0;
         if (until > l->paused_until_ms)
@@ -336,13 +358,15 @@ static void on_done(mer_loader *l, CURL *easy, CURLcode cc, double now)
     /* A refused redirect is our policy: no retry can change it. */
     int why = x->offhost[0] ? CURLE_TOO_MANY_REDIRECTS : x->too_big ? CURLE_FILESIZE_EXCEEDED : (int)cc;
     mer_http_verdict v = mer_http_classify(why, status);
-    MER_LOGD(TAG, "%d/%d/%d: curl %d, HTTP %ld, %zu bytes", e->id.z, e->id.x, e->id.y, (int)cc, status, x->len);
+    MER_LOGD(TAG, "+%.0f ms %d/%d/%d: curl %d, HTTP %ld, %zu bytes, sent at +%.0f with %d in flight", now - l->t0_ms,
+             e->id.z, e->id.x, e->id.y, (int)cc, status, x->len, e->t_start_ms - l->t0_ms, e->inflight_at_send);
     /* Any answer that is not a refusal says the server took the request. */
     if (l->adaptive && (v == MER_V_OK || v == MER_V_NOT_MODIFIED || v == MER_V_EMPTY)) {
         double before = l->adapt.rate;
-        mer_adapt_success(&l->adapt, now, e->t_start_ms, e->inflight_at_send, l->in_flight, e->cap_full,
+        int lump = l->adapt.lump;
+        mer_adapt_success(&l->adapt, now, e->t_start_ms, e->inflight_at_send, e->cap_full,
                           now - l->rate_waited_ms < 1000.0);
-        if (l->adapt.rate != before)
+        if (l->adapt.rate != before || l->adapt.lump != lump)
             mer_loader_net_sync_bucket(l, now);
     }
     char code[8], reason[96];

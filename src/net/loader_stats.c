@@ -158,7 +158,7 @@ size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len)
         "\"in_flight\": %d, \"max_in_flight\": %d, \"queued\": %d, \"decoding\": %d, \"results_pending\": %d, "
         "\"cap\": %d, \"cap_max\": %d, \"adaptive\": %s, \"rate\": %.3f, \"tokens\": %.3f, \"burst\": %d, "
         "\"paused_ms\": %.1f, \"latency_p50_ms\": %.2f, \"latency_p95_ms\": %.2f, \"offline\": %s, "
-        "\"rate_max\": %.3f, \"throttled\": %llu, \"limit_decreases\": %llu, "
+        "\"rate_max\": %.3f, \"throttled\": %llu, \"limit_decreases\": %llu, \"shed_delayed\": %llu, "
         "\"limited_ms\": {\"cap\": %.1f, \"rate\": %.1f, \"cap_ceiling\": %.1f, \"rate_ceiling\": %.1f, "
         "\"paused\": %.1f}, \"tls_error\": \"%s\"}",
         s->uptime_ms, (unsigned long long)s->requests, (unsigned long long)s->responses,
@@ -174,7 +174,8 @@ size_t mer_loader_stats_json(const mer_loader_stats *s, char *buf, size_t len)
         (unsigned long long)s->revalidated, (unsigned long long)s->connections, s->in_flight, s->max_in_flight,
         s->queued, s->decoding, s->results_pending, s->cap, s->cap_max, s->adaptive ? "true" : "false", s->rate,
         s->tokens, s->burst, s->paused_ms, s->latency_p50_ms, s->latency_p95_ms, s->offline ? "true" : "false",
-        s->rate_max, (unsigned long long)s->throttled, (unsigned long long)s->limit_decreases, s->limited_cap_ms,
+        s->rate_max, (unsigned long long)s->throttled, (unsigned long long)s->limit_decreases,
+        (unsigned long long)s->shed_delayed, s->limited_cap_ms,
         s->limited_rate_ms, s->ceiling_cap_ms, s->ceiling_rate_ms, s->paused_total_ms, tls);
     if (n < 0)
         return 0;

@@ -73,23 +73,35 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms);
  * Refusals that track the number in flight (the cap was full when the
  * refused request was sent, with more in flight than any recent success
  * proved the server takes) lower the cap to what got through instead (what
- * is still in flight as the refusals of one round come back). With no recent success to compare with,
- * both are lowered. Only refusals of requests sent after the last decrease
- * count: earlier ones answer for the old limits (one decrease per round trip).
+ * is still in flight as the refusals of one round come back, never below
+ * what succeeded). With no recent success to compare with, both are
+ * lowered. Only refusals of requests sent after the last decrease count:
+ * earlier ones answer for the old limits (one decrease per round trip).
  *
- * The cap grows by one after `cap` successes sent while the cap was full (up
- * to a level that was refused: only after many more, and seconds later); the
+ * Before the first refusal the cap grows by one per success sent while the
+ * cap held tiles back (it doubles per round, as TCP's slow start); after it,
+ * by one per `cap` such successes (up to a level that was refused: only
+ * after many more, and seconds later); the
  * rate grows only while the loader was waiting on it. Times in ms on any
  * monotonic clock. Pure: no clock, no I/O. */
 #define MER_ADAPT_SENDS 256
+#define MER_ADAPT_GROUPS 16
+
+/* Requests sent together (one wave): did the server take them all? */
+typedef struct mer_adapt_group {
+    double first_ms, last_ms;
+    int n, ok, refused;
+    bool rated; /* sent under a rate limit: a lump the bucket allowed */
+} mer_adapt_group;
 
 typedef struct mer_adapt {
     int cap, cap_max;      /* current cap, its ceiling (>= 1) */
     double rate, rate_max; /* requests/s: 0 = unlimited; rate_max 0 = no ceiling */
     bool measured;         /* rate comes from a measurement (additive growth) */
     double anchor_ms;      /* the last refusal reacted to (< 0: none yet) */
+    double rate_anchor_ms; /* the last one that lowered the rate: the server's budget was empty */
     double step_ms;        /* the last rate increase */
-    int sent_since;        /* requests sent after the anchor */
+    int sent_since;        /* requests sent after the rate anchor */
     int cap_run;           /* successes sent with the cap full since the last cap change */
     int cap_bad;           /* the number in flight last refused (0: none); probed again rarely */
     double cap_bad_ms;
@@ -100,7 +112,13 @@ typedef struct mer_adapt {
     double first_send_ms;  /* < 0: nothing sent yet */
     uint64_t decreases;    /* refusals that lowered a limit */
     int last_change;       /* mer_adapt_change of the last decrease */
+    bool tracks_in_flight; /* the last refusal tracked the number in flight (see mer_throttle_pauses_host) */
     double wave_ms;        /* when the request whose refusal caused it was sent */
+    double done_sent[MER_ADAPT_SENDS], done_at[MER_ADAPT_SENDS]; /* ring of finished requests */
+    unsigned n_done;
+    mer_adapt_group groups[MER_ADAPT_GROUPS]; /* ring of recent waves */
+    unsigned n_groups;
+    int lump;              /* the most requests sent together that all succeeded */
 } mer_adapt;
 
 /* What a refusal changed. */
@@ -117,22 +135,44 @@ void mer_adapt_init(mer_adapt *a, int cap_start, int cap_max, double rate_max);
 /* New ceilings (live controls): current values are clamped to them; a rate
  * ceiling given where none was starts the rate there. */
 void mer_adapt_set_max(mer_adapt *a, int cap_max, double rate_max);
-/* A request left at now_ms. */
+/* A request left at now_ms (mer_adapt_done when it finishes). */
 void mer_adapt_sent(mer_adapt *a, double now_ms);
 /* A request sent at sent_ms with inflight_at_send requests in flight (itself
- * included) got a non-refused answer with inflight_now in flight (itself
- * included). cap_full: the cap was reached when it was sent; rate_waited:
- * the loader has lately been waiting for the rate. */
-void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, int inflight_now,
-                       bool cap_full, bool rate_waited);
+ * included) got a non-refused answer, read at now_ms with the answers that
+ * came with it. What it proves the server takes at once: itself and the
+ * requests sent before it that were not answered in the first half of its
+ * life (those may have left the server before it got there: a loaded client
+ * reads answers late and sends more meanwhile). cap_full: the cap held back a ready tile when it was
+ * sent; rate_waited: the loader has lately been waiting for the rate. */
+void mer_adapt_success(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send, bool cap_full,
+                       bool rate_waited);
+/* Any request sent at sent_ms finished at now_ms (answered, failed,
+ * cancelled), after its mer_adapt_success / mer_adapt_refused if any. Times
+ * never decrease, and a request finishing at the time another is sent
+ * finished before that one was sent. */
+void mer_adapt_done(mer_adapt *a, double now_ms, double sent_ms);
 /* A 429 or 503 for a request sent at sent_ms with inflight_at_send in flight;
  * inflight_now: requests still in flight besides this one. */
 mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, int inflight_at_send,
                                    int inflight_now);
+/* Whether a 429/503 carrying Retry-After pauses every request to the host
+ * (true) or delays only the refused request (false). A 503 whose refusal
+ * tracks the number in flight (mer_adapt_refused classed it MER_ADAPT_CAP,
+ * or it answers for the same too-high cap) is load shedding: the server is
+ * serving the others, the cap has already come down to what it took, so the
+ * refused request alone waits its Retry-After. A 429 ("too many requests":
+ * a rate) and any refusal not tracking the number in flight pause the host,
+ * as do all refusals with fixed limits (nothing was learnt from them). */
+bool mer_throttle_pauses_host(long status, bool adaptive, bool tracks_in_flight);
 /* The token bucket size for the current rate: the configured burst while the
- * rate sits at its ceiling, else a tenth of a second's worth (at least 1), so
- * a discovered rate is never spent in a lump on a server whose own bucket may
- * be small. */
+ * rate sits at its ceiling, else a tenth of a second's worth or the largest
+ * wave the server has taken whole (at least 1): a discovered rate is never
+ * spent in a lump bigger than one the server has been seen to take, so a
+ * server whose own bucket is small is not flooded after a quiet spell, while
+ * one that was seen to take a wave of 8 gets its refilled budget used after a
+ * Retry-After pause instead of wasted. A lump sent under a rate limit that
+ * meets refusals shrinks it to what got through (the server's bucket is
+ * smaller now than when the lump was proven). */
 int mer_adapt_burst(const mer_adapt *a, int configured_burst);
 /* Requests per second actually sent over the last second (for tests, stats). */
 double mer_adapt_send_rate(const mer_adapt *a, double now_ms);
