@@ -183,7 +183,9 @@ static int read_sim_log(const char *path, int skip, sim_line *out, int max)
 
 /* Load shedding (503 + Retry-After: 1 past 4 in flight) against a loader
  * that starts at 2 connections: successes prove 2, 3, 4 at once before the
- * slow start overshoots, so the refusal tracks the number in flight. It
+ * slow start overshoots, so the refusal tracks the number in flight (400 ms
+ * of latency: what a success proves discounts answers read in the first half
+ * of its life, and a loaded sanitizer build reads answers tens of ms late). It
  * lowers the cap, and its Retry-After delays only the refused request: the
  * host is never paused (no ready tile ever waited on a pause), and the
  * server saw each refused tile asked again no sooner than a second later. */
@@ -195,7 +197,7 @@ static void test_shedding_delays_only_the_refused(void **state)
     assert_true(fd >= 0);
     close(fd);
     mer_test_server s;
-    start_warm_log(&s, "100", "overload=4", 6, 5, log);
+    start_warm_log(&s, "400", "overload=4", 6, 5, log);
     static sim_line lines[400];
     int warm = read_sim_log(log, 0, lines, 400); /* the untimed warm-up */
     mer_loader *l = host_loader(&s, "png", 2);
@@ -236,7 +238,7 @@ static void test_rate_refusal_pauses_the_host(void **state)
 {
     (void)state;
     mer_test_server s;
-    start_warm(&s, "100", "max-concurrent=4", 6, 5);
+    start_warm(&s, "400", "max-concurrent=4", 6, 5);
     mer_loader *l = host_loader(&s, "png", 2);
     mer_loader_stats st;
     load_all(l, 6, 5, &st);

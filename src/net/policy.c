@@ -447,7 +447,9 @@ int mer_adapt_burst(const mer_adapt *a, int configured_burst)
     if (a->rate > 0 && a->rate == a->rate_max && configured_burst > 0)
         return configured_burst;
     int b = (int)(a->rate / 10.0);
-    if (b < a->lump)
+    if (a->host_paused && b < a->lump)
         b = a->lump;
+    if (configured_burst > 0 && b > configured_burst)
+        b = configured_burst; /* a ceiling, as the cap's and the rate's */
     return b >= 1 ? b : 1;
 }

@@ -119,6 +119,7 @@ typedef struct mer_adapt {
     mer_adapt_group groups[MER_ADAPT_GROUPS]; /* ring of recent waves */
     unsigned n_groups;
     int lump;              /* the most requests sent together that all succeeded */
+    bool host_paused;      /* set by the caller once a Retry-After paused the host */
 } mer_adapt;
 
 /* What a refusal changed. */
@@ -165,14 +166,15 @@ mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, 
  * as do all refusals with fixed limits (nothing was learnt from them). */
 bool mer_throttle_pauses_host(long status, bool adaptive, bool tracks_in_flight);
 /* The token bucket size for the current rate: the configured burst while the
- * rate sits at its ceiling, else a tenth of a second's worth or the largest
- * wave the server has taken whole (at least 1): a discovered rate is never
- * spent in a lump bigger than one the server has been seen to take, so a
- * server whose own bucket is small is not flooded after a quiet spell, while
- * one that was seen to take a wave of 8 gets its refilled budget used after a
- * Retry-After pause instead of wasted. A lump sent under a rate limit that
- * meets refusals shrinks it to what got through (the server's bucket is
- * smaller now than when the lump was proven). */
+ * rate sits at its ceiling, else a tenth of a second's worth (at least 1), so
+ * a discovered rate is not spent in lumps on a server whose own bucket may be
+ * small. Once a Retry-After has paused the host (host_paused), the largest
+ * wave the server took whole, if more: the budget it refilled while it had
+ * us wait is used after the pause instead of wasted, in a lump no bigger than
+ * one it has been seen to take. A lump sent under a rate limit that meets
+ * refusals shrinks it to what got through (the server's bucket is smaller
+ * now than when the lump was proven). A configured burst is a ceiling here
+ * too. */
 int mer_adapt_burst(const mer_adapt *a, int configured_burst);
 /* Requests per second actually sent over the last second (for tests, stats). */
 double mer_adapt_send_rate(const mer_adapt *a, double now_ms);
