@@ -178,6 +178,8 @@ static void test_upload_budget_while_moving(void **state)
     assert_true(vd_json_num(m, NULL, "tiles_max") <= (double)(MER_UPLOAD_MOVING_BYTES / (256 * 256 * 4)));
     assert_true(vd_json_num(m, NULL, "bytes_max") <= (double)MER_UPLOAD_MOVING_BYTES);
     assert_true(vd_json_num(r.stats, "\"placeholder\"", "last") == 0);
+    /* New tiles went into spare textures made between frames (texcache.h). */
+    assert_true(vd_json_num(r.stats, "\"gpu_cache\"", "spares_used") > 0);
     /* The slowest frames are listed with what each did. */
     assert_non_null(strstr(r.stats, "\"slowest_frames\": [\n    {\"n\": "));
 }

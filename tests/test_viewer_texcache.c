@@ -156,6 +156,42 @@ static void test_entry_cap(void **state)
     mer_texcache_destroy(c);
 }
 
+/* Spare textures: made within their byte cap and the budget, counted in
+ * it, taken by new tiles of their size, dropped first when over budget. */
+static void test_spares(void **state)
+{
+    (void)state;
+    if (!g_gl)
+        fail_msg("no GL context: run it through ctest (a display of its own)");
+    mer_texcache *c = mer_texcache_create(2 * TILE_BYTES, 64);
+    assert_true(mer_texcache_add_spare(c, 256, 256, 2 * TILE_BYTES));
+    assert_true(mer_texcache_add_spare(c, 256, 256, 2 * TILE_BYTES));
+    assert_false(mer_texcache_add_spare(c, 256, 256, 3 * TILE_BYTES)); /* the budget is full */
+    assert_int_equal(mer_texcache_spares(c), 2);
+    assert_int_equal(mer_texcache_bytes(c), 2 * TILE_BYTES);
+    /* A tile of their size takes one: no new texture, the bytes unchanged. */
+    mer_tile_result r = tile(0, MER_TILE_OK);
+    assert_true(mer_texcache_put(c, &r, 1, 0));
+    assert_int_equal(mer_texcache_spares(c), 1);
+    assert_int_equal(mer_texcache_spares_used(c), 1);
+    assert_int_equal(mer_texcache_bytes(c), 2 * TILE_BYTES);
+    /* A smaller tile cannot use it and goes over the budget: the spare goes,
+     * not a tile. */
+    mer_tile_result s = tile(1, MER_TILE_OK);
+    s.w = s.h = 128;
+    assert_true(mer_texcache_put(c, &s, 2, 0));
+    assert_int_equal(mer_texcache_spares(c), 0);
+    assert_int_equal(mer_texcache_evictions(c), 0);
+    assert_int_equal(mer_texcache_bytes(c), TILE_BYTES + TILE_BYTES / 4);
+    assert_non_null(mer_texcache_peek(c, (mer_tile_id){5, 0, 3}));
+    /* Within the spares' own cap: one 256 px spare fits 1.5 tiles, not two. */
+    mer_texcache *d = mer_texcache_create(8 * TILE_BYTES, 64);
+    assert_true(mer_texcache_add_spare(d, 256, 256, TILE_BYTES * 3 / 2));
+    assert_false(mer_texcache_add_spare(d, 256, 256, TILE_BYTES * 3 / 2));
+    mer_texcache_destroy(d);
+    mer_texcache_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_current_frame_kept),
         cmocka_unit_test(test_status_entries),
         cmocka_unit_test(test_entry_cap),
+        cmocka_unit_test(test_spares),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

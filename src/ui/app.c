@@ -38,6 +38,8 @@
 #define DEFAULT_ZOOM 2.0
 #define WARM_UP_PRESENTS 3
 #define FAST_FLING_PX_S 1500.0
+#define SPARE_SLICE_S 0.003
+#define SPARE_MARGIN_S 0.001
 /* Textures of the world beneath (taken from the texture budget): a screen of
  * world tiles and their parents at 1280x720. */
 #define BASEMAP_BUDGET ((size_t)12 * 1024 * 1024)
@@ -364,6 +366,13 @@ static void main_loop(mer_app *a)
         if (!a->running)
             break;
         bool need = frame_needed(a);
+        /* Time no frame needs makes spare textures for the tiles to come
+         * (until full): a slice when idle, else what is left before the
+         * next frame's slot. */
+        if (!need)
+            mer_app_make_spares(a, mer_app_now() + SPARE_SLICE_S);
+        else if (pace_ms(a) > 1)
+            mer_app_make_spares(a, a->last_frame_t0 + a->frame_interval - SPARE_MARGIN_S);
         int pace = need ? pace_ms(a) : 0;
         if (!need || pace > 0) {
             /* Idle: sleep until input or a loader wake-up (or a script
@@ -630,6 +639,8 @@ static bool setup(mer_app *a, char *err, size_t len)
         draw_hud(a);
         SDL_GL_SwapWindow(a->win);
     }
+    /* Spare textures for the first view's tiles (uploads.c). */
+    mer_app_make_spares(a, mer_app_now() + 2 * SPARE_SLICE_S);
     return true;
 }
 
@@ -657,7 +668,8 @@ static void write_stats(mer_app *a)
     snprintf(extra, sizeof extra,
              "\"view\": {\"lat\": %.9f, \"lon\": %.9f, \"zoom\": %.6f},\n"
              "  \"window\": {\"w\": %d, \"h\": %d, \"drawable_w\": %d, \"drawable_h\": %d, \"scale\": %.3f},\n"
-             "  \"gpu_cache\": {\"bytes\": %zu, \"tiles\": %zu, \"evictions\": %llu, \"budget_mb\": %d},\n"
+             "  \"gpu_cache\": {\"bytes\": %zu, \"tiles\": %zu, \"evictions\": %llu, \"budget_mb\": %d, "
+             "\"spares_used\": %llu},\n"
              "  \"wants_sent\": %llu,\n  \"startup_ms\": %.1f,\n  \"peak_rss_kb\": %zu,\n"
              "  \"first_frame_ms\": %.1f,\n  \"full_view_ms\": %.1f,\n"
              "  \"basemap\": {\"on\": %s, \"tiles_loaded\": %llu, \"tex_bytes\": %zu},\n"
@@ -665,6 +677,7 @@ static void write_stats(mer_app *a)
              lat, lon, a->cam.zoom, (int)a->cam.w, (int)a->cam.h, a->dw, a->dh, a->scale,
              mer_texcache_bytes(a->tc), mer_texcache_count(a->tc),
              (unsigned long long)mer_texcache_evictions(a->tc), (int)(a->tex_budget / MIB),
+             (unsigned long long)mer_texcache_spares_used(a->tc),
              (unsigned long long)a->wants_sent, a->startup_ms, peak_rss_kb(),
              (a->t_first_frame - a->t_start) * 1000.0,
              a->t_full_view > 0 ? (a->t_full_view - a->t_first_frame) * 1000.0 : -1.0,

@@ -135,6 +135,9 @@ void mer_input_event(mer_app *a, const SDL_Event *ev);
 /* uploads.c: moves finished tiles into textures within the frame's budget
  * (tighter while the map moves) and records what it did in fs. */
 void mer_app_upload(mer_app *a, bool moving, mer_frame_sample *fs);
+/* uploads.c: makes spare textures for tiles to come until `until`
+ * (mer_app_now() seconds) or enough are ready. */
+void mer_app_make_spares(mer_app *a, double until);
 
 /* runner.c: steps the script; returns the longest time (ms) the main loop may
  * sleep before calling again, or -1 for "until an event". */

@@ -23,6 +23,7 @@ struct mer_basemap {
     uint64_t frame;
     uint64_t generation;
     uint64_t loaded;
+    int tile_w, tile_h;   /* the size of the world tiles uploaded (spares are made of it) */
 
     /* Results polled from the loader and not yet uploaded (FIFO). */
     mer_tile_result pending[MAX_PENDING];
@@ -131,13 +132,22 @@ void mer_basemap_upload(mer_basemap *b, uint64_t frame, double now, mer_upload_b
         if (image && !mer_upload_budget_allows(budget, image_bytes(r)))
             break;
         mer_texcache_put(b->tc, r, frame, now);
-        if (image)
+        if (image) {
             mer_upload_budget_spend(budget, image_bytes(r));
+            b->tile_w = r->w;
+            b->tile_h = r->h;
+        }
         mer_tile_result_release(r);
         b->pend_head++;
         b->pend_n--;
         b->loaded++;
     }
+}
+
+bool mer_basemap_add_spare(mer_basemap *b, size_t max_bytes)
+{
+    int w = b->tile_w > 0 ? b->tile_w : 256, h = b->tile_h > 0 ? b->tile_h : 256;
+    return mer_texcache_add_spare(b->tc, w, h, max_bytes);
 }
 
 static void need(mer_basemap *b, mer_tile_id id, int32_t prio)

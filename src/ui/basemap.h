@@ -38,6 +38,9 @@ void mer_basemap_destroy(mer_basemap *b);
 /* Moves rendered world tiles into textures within what is left of the
  * frame's budget (spent here). */
 void mer_basemap_upload(mer_basemap *b, uint64_t frame, double now, mer_upload_budget *budget);
+/* Makes one spare texture for a world tile to come (texcache.h), within
+ * max_bytes of spares; true if it made one. */
+bool mer_basemap_add_spare(mer_basemap *b, size_t max_bytes);
 
 /* Draws the world for the slot of tile id (any source zoom; x wrapped) at
  * drawable rectangle (x, y, w, h) and records that the slot needs it (prio:

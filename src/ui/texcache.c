@@ -11,6 +11,10 @@
 
 #define TAG "texcache"
 #define NIL (-1)
+#define MAX_SPARES 64
+/* Spares are made for tiles up to 512 x 512 (HiDPI); their pages are written
+ * from this zero buffer (untouched .bss: reading it costs no memory). */
+#define SPARE_MAX_BYTES ((size_t)512 * 512 * 4)
 
 typedef struct slot {
     mer_tc_entry e;
@@ -28,7 +32,15 @@ struct mer_texcache {
     uint64_t evictions;
     uint64_t reused; /* uploads into an evicted tile's texture */
     uint64_t clears; /* mer_texcache_clear calls: the map view asks for everything again */
+    /* Spare textures, storage allocated and written (counted in bytes): a
+     * new tile takes one instead of creating a texture. */
+    unsigned spare[MAX_SPARES];
+    int spare_w[MAX_SPARES], spare_h[MAX_SPARES];
+    int n_spare;
+    uint64_t spares_used;
 };
+
+static uint8_t g_zeros[SPARE_MAX_BYTES];
 
 static size_t hash_key(uint64_t k, size_t n)
 {
@@ -119,8 +131,66 @@ static int lru_victim(const mer_texcache *c, uint64_t frame, bool want_tex, int 
     return best;
 }
 
+static void drop_spare(mer_texcache *c)
+{
+    int i = --c->n_spare;
+    GLuint t = c->spare[i];
+    glDeleteTextures(1, &t);
+    c->bytes -= (size_t)c->spare_w[i] * (size_t)c->spare_h[i] * 4;
+}
+
+/* A spare texture of w x h, taken out of the spares (its bytes with it), or 0. */
+static unsigned take_spare(mer_texcache *c, int w, int h)
+{
+    for (int i = c->n_spare - 1; i >= 0; i--) {
+        if (c->spare_w[i] != w || c->spare_h[i] != h)
+            continue;
+        unsigned t = c->spare[i];
+        c->bytes -= (size_t)w * (size_t)h * 4;
+        c->n_spare--;
+        c->spare[i] = c->spare[c->n_spare];
+        c->spare_w[i] = c->spare_w[c->n_spare];
+        c->spare_h[i] = c->spare_h[c->n_spare];
+        c->spares_used++;
+        return t;
+    }
+    return 0;
+}
+
+bool mer_texcache_add_spare(mer_texcache *c, int w, int h, size_t max_bytes)
+{
+    size_t b = (size_t)w * (size_t)h * 4;
+    size_t have = 0;
+    for (int i = 0; i < c->n_spare; i++)
+        have += (size_t)c->spare_w[i] * (size_t)c->spare_h[i] * 4;
+    if (w <= 0 || h <= 0 || b > SPARE_MAX_BYTES || c->n_spare >= MAX_SPARES || have + b > max_bytes ||
+        c->bytes + b > c->budget)
+        return false;
+    unsigned t = mer_gfx_texture_new(w, h, g_zeros, false);
+    if (!t)
+        return false;
+    c->spare[c->n_spare] = t;
+    c->spare_w[c->n_spare] = w;
+    c->spare_h[c->n_spare] = h;
+    c->n_spare++;
+    c->bytes += b;
+    return true;
+}
+
+size_t mer_texcache_spares(const mer_texcache *c)
+{
+    return (size_t)c->n_spare;
+}
+
+uint64_t mer_texcache_spares_used(const mer_texcache *c)
+{
+    return c->spares_used;
+}
+
 void mer_texcache_trim(mer_texcache *c, uint64_t frame)
 {
+    while (c->bytes > c->budget && c->n_spare > 0)
+        drop_spare(c);
     while (c->bytes > c->budget) {
         int v = lru_victim(c, frame, true, 0, 0);
         if (v == NIL)
@@ -177,7 +247,9 @@ static bool upload(mer_texcache *c, mer_tc_entry *e, const mer_tile_result *r, u
         release_tex(c, e);
     if (e->tex)
         c->bytes -= tex_bytes(e);
-    else
+    if (!e->tex)
+        e->tex = take_spare(c, r->w, r->h);
+    if (!e->tex)
         e->tex = steal_texture(c, r->w, r->h, frame, idx);
     if (e->tex) {
         glBindTexture(GL_TEXTURE_2D, e->tex);
@@ -270,6 +342,8 @@ const mer_tc_entry *mer_texcache_peek(const mer_texcache *c, mer_tile_id id)
 void mer_texcache_clear(mer_texcache *c)
 {
     c->clears++;
+    while (c->n_spare > 0)
+        drop_spare(c);
     for (size_t i = 0; i < c->cap; i++)
         if (c->slots[i].used)
             unlink_slot(c, (int)i);

@@ -95,3 +95,21 @@ void mer_app_upload(mer_app *a, bool moving, mer_frame_sample *fs)
     fs->upload_ms = (mer_clock_s() - b.t0) * 1000.0;
     fs->moving = moving;
 }
+
+/* Spare textures (texcache.h: a tile uploaded into new storage costs four
+ * times one into existing storage, the page faults) are made in time no frame
+ * needs: between frames (frames are paced to the display) and when idle.
+ * Enough for a burst of new tiles: a screen's worth of the map's at 256 px,
+ * a few of the world's. */
+#define MAP_SPARE_BYTES ((size_t)8 * 1024 * 1024)
+#define WORLD_SPARE_BYTES ((size_t)2 * 1024 * 1024)
+
+void mer_app_make_spares(mer_app *a, double until)
+{
+    while (mer_clock_s() < until) {
+        int px = a->src.tile_px > 0 ? a->src.tile_px : 256;
+        if (!mer_texcache_add_spare(a->tc, px, px, MAP_SPARE_BYTES) &&
+            !(a->basemap && mer_basemap_add_spare(a->basemap, WORLD_SPARE_BYTES)))
+            break;
+    }
+}
