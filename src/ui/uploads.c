@@ -99,10 +99,11 @@ void mer_app_upload(mer_app *a, bool moving, mer_frame_sample *fs)
 /* Spare textures (texcache.h: a tile uploaded into new storage costs four
  * times one into existing storage, the page faults) are made in time no frame
  * needs: between frames (frames are paced to the display) and when idle.
- * Enough for a burst of new tiles: a screen's worth of the map's at 256 px,
- * a few of the world's. */
-#define MAP_SPARE_BYTES ((size_t)8 * 1024 * 1024)
-#define WORLD_SPARE_BYTES ((size_t)2 * 1024 * 1024)
+ * Enough for a burst of new tiles (sixteen of the map's at 256 px, four of
+ * the world's; a frame's slack makes dozens), little memory while the
+ * texture budget is not full. */
+#define MAP_SPARE_BYTES ((size_t)4 * 1024 * 1024)
+#define WORLD_SPARE_BYTES ((size_t)1024 * 1024)
 
 void mer_app_make_spares(mer_app *a, double until)
 {
