@@ -164,7 +164,7 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms)
 #define ADAPT_REGROW 1.2
 #define ADAPT_REPROBE_RUNS 32   /* rounds at the cap before trying a refused level again */
 #define ADAPT_REPROBE_MS 10000.0
-#define ADAPT_SLOW_START 2     /* successes per +1 before the first refusal: x1.5 per round */
+#define ADAPT_SLOW_START 2      /* successes per +1 before the first refusal: x1.5 per round */
 #define ADAPT_WAVE_MS 5.0       /* requests sent this close together form one wave */
 
 void mer_adapt_init(mer_adapt *a, int cap_start, int cap_max, double rate_max)

@@ -59,8 +59,9 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms);
  * ceilings (a preset's or the user's values) it never exceeds.
  *
  * Why it works against a token-bucket limiter without Retry-After: a refusal
- * means the server's budget was empty at that moment (the "anchor"). From
- * the next refusal back to the anchor, the server accepted exactly what it
+ * that lowers the rate means the server's budget was empty at that moment
+ * (the "rate anchor"; a refusal that only lowered the cap is no such moment).
+ * From the next one back to the anchor, the server accepted exactly what it
  * refilled, so requests sent and not refused since the anchor, divided by the
  * time since, measure its rate -- whatever its burst. The rate is then set
  * just under that figure, and the server's burst is never relied on again.
@@ -78,10 +79,10 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms);
  * lowered. Only refusals of requests sent after the last decrease count:
  * earlier ones answer for the old limits (one decrease per round trip).
  *
- * Before the first refusal the cap grows by one per success sent while the
- * cap held tiles back (it doubles per round, as TCP's slow start); after it,
- * by one per `cap` such successes (up to a level that was refused: only
- * after many more, and seconds later); the
+ * Before the first refusal the cap grows by one per two successes sent
+ * while the cap held tiles back (x1.5 per round: a slow start as TCP's,
+ * gentler than its doubling); after it, by one per `cap` such successes (up
+ * to a level that was refused: only after many more, and seconds later); the
  * rate grows only while the loader was waiting on it. Times in ms on any
  * monotonic clock. Pure: no clock, no I/O. */
 #define MER_ADAPT_SENDS 256
@@ -105,7 +106,7 @@ typedef struct mer_adapt {
     int cap_run;           /* successes sent with the cap full since the last cap change */
     int cap_bad;           /* the number in flight last refused (0: none); probed again rarely */
     double cap_bad_ms;
-    int ok_inflight[2];    /* most in flight at send among successes: this epoch, the last */
+    int ok_inflight[2];    /* most in flight together a success proved: this epoch, the last */
     double epoch_ms;       /* start of this epoch (epochs of MER_ADAPT_EPOCH_MS) */
     double sends[MER_ADAPT_SENDS]; /* ring of recent send times */
     unsigned n_sends;
