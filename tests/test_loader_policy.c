@@ -285,7 +285,10 @@ static void test_adapt_burst_from_waves(void **state)
     assert_int_equal(mer_adapt_refused(&a, 101, 100, 2, 1), MER_ADAPT_RATE);
     mer_adapt_success(&a, 102, 0, 8, true, false);
     assert_int_equal(a.lump, 8); /* the whole first wave got through */
-    assert_int_equal(mer_adapt_burst(&a, 0), 8);
+    assert_int_equal(mer_adapt_burst(&a, 0), 4); /* a tenth of a second's worth... */
+    a.host_paused = true;
+    assert_int_equal(mer_adapt_burst(&a, 0), 8); /* ...or, once paused by Retry-After, the lump */
+    assert_int_equal(mer_adapt_burst(&a, 5), 5); /* a configured burst stays a ceiling */
     /* a lump of 5 sent under that rate meets a server whose bucket is
      * smaller now: one refused, the lump shrinks to what got through */
     for (int i = 0; i < 5; i++)
@@ -429,6 +432,7 @@ static sim_result simulate(const sim_server *sv, int tiles, bool adaptive, int c
                     if (sv->retry_after) {
                         paused = t + 1000;
                         r.host_pauses++;
+                        a.host_paused = true;
                     }
                 }
             }

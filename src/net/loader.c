@@ -263,6 +263,11 @@ static void *loader_main(void *arg)
         if (l->multi) {
             int running;
             curl_multi_perform(l->multi, &running);
+            /* Answers read just now, and requests sent right after them, are
+             * stamped with the time they were read (the adaptive limits tell
+             * concurrent answers from earlier ones by these times). */
+            now = mer_clock_ms();
+            l->now_ms = now;
             mer_loader_net_drain(l, now);
             mer_loader_net_start(l, now);
         }

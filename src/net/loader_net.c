@@ -252,6 +252,10 @@ static void on_throttled(mer_loader *l, mer_sched_entry *e, const mer_xfer *x, l
         double until = now + ra_s * 1000.0;
         if (until > l->paused_until_ms)
             l->paused_until_ms = until;
+        if (!l->adapt.host_paused) {
+            l->adapt.host_paused = true; /* lumps after pauses (mer_adapt_burst) */
+            mer_loader_net_sync_bucket(l, now);
+        }
         schedule_retry(l, e, now, 0);
         return;
     }

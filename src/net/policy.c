@@ -164,7 +164,7 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms)
 #define ADAPT_REGROW 1.2
 #define ADAPT_REPROBE_RUNS 32   /* rounds at the cap before trying a refused level again */
 #define ADAPT_REPROBE_MS 10000.0
-#define ADAPT_SLOW_START 2     /* successes per +1 before the first refusal: x1.5 per round */
+#define ADAPT_SLOW_START 2      /* successes per +1 before the first refusal: x1.5 per round */
 #define ADAPT_WAVE_MS 5.0       /* requests sent this close together form one wave */
 
 void mer_adapt_init(mer_adapt *a, int cap_start, int cap_max, double rate_max)
@@ -447,7 +447,9 @@ int mer_adapt_burst(const mer_adapt *a, int configured_burst)
     if (a->rate > 0 && a->rate == a->rate_max && configured_burst > 0)
         return configured_burst;
     int b = (int)(a->rate / 10.0);
-    if (b < a->lump)
+    if (a->host_paused && b < a->lump)
         b = a->lump;
+    if (configured_burst > 0 && b > configured_burst)
+        b = configured_burst; /* a ceiling, as the cap's and the rate's */
     return b >= 1 ? b : 1;
 }

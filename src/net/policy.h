@@ -59,8 +59,9 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms);
  * ceilings (a preset's or the user's values) it never exceeds.
  *
  * Why it works against a token-bucket limiter without Retry-After: a refusal
- * means the server's budget was empty at that moment (the "anchor"). From
- * the next refusal back to the anchor, the server accepted exactly what it
+ * that lowers the rate means the server's budget was empty at that moment
+ * (the "rate anchor"; a refusal that only lowered the cap is no such moment).
+ * From the next one back to the anchor, the server accepted exactly what it
  * refilled, so requests sent and not refused since the anchor, divided by the
  * time since, measure its rate -- whatever its burst. The rate is then set
  * just under that figure, and the server's burst is never relied on again.
@@ -78,10 +79,10 @@ double mer_bucket_wait_ms(const mer_bucket *b, double now_ms);
  * lowered. Only refusals of requests sent after the last decrease count:
  * earlier ones answer for the old limits (one decrease per round trip).
  *
- * Before the first refusal the cap grows by one per success sent while the
- * cap held tiles back (it doubles per round, as TCP's slow start); after it,
- * by one per `cap` such successes (up to a level that was refused: only
- * after many more, and seconds later); the
+ * Before the first refusal the cap grows by one per two successes sent
+ * while the cap held tiles back (x1.5 per round: a slow start as TCP's,
+ * gentler than its doubling); after it, by one per `cap` such successes (up
+ * to a level that was refused: only after many more, and seconds later); the
  * rate grows only while the loader was waiting on it. Times in ms on any
  * monotonic clock. Pure: no clock, no I/O. */
 #define MER_ADAPT_SENDS 256
@@ -105,7 +106,7 @@ typedef struct mer_adapt {
     int cap_run;           /* successes sent with the cap full since the last cap change */
     int cap_bad;           /* the number in flight last refused (0: none); probed again rarely */
     double cap_bad_ms;
-    int ok_inflight[2];    /* most in flight at send among successes: this epoch, the last */
+    int ok_inflight[2];    /* most in flight together a success proved: this epoch, the last */
     double epoch_ms;       /* start of this epoch (epochs of MER_ADAPT_EPOCH_MS) */
     double sends[MER_ADAPT_SENDS]; /* ring of recent send times */
     unsigned n_sends;
@@ -119,6 +120,7 @@ typedef struct mer_adapt {
     mer_adapt_group groups[MER_ADAPT_GROUPS]; /* ring of recent waves */
     unsigned n_groups;
     int lump;              /* the most requests sent together that all succeeded */
+    bool host_paused;      /* set by the caller once a Retry-After paused the host */
 } mer_adapt;
 
 /* What a refusal changed. */
@@ -165,14 +167,15 @@ mer_adapt_change mer_adapt_refused(mer_adapt *a, double now_ms, double sent_ms, 
  * as do all refusals with fixed limits (nothing was learnt from them). */
 bool mer_throttle_pauses_host(long status, bool adaptive, bool tracks_in_flight);
 /* The token bucket size for the current rate: the configured burst while the
- * rate sits at its ceiling, else a tenth of a second's worth or the largest
- * wave the server has taken whole (at least 1): a discovered rate is never
- * spent in a lump bigger than one the server has been seen to take, so a
- * server whose own bucket is small is not flooded after a quiet spell, while
- * one that was seen to take a wave of 8 gets its refilled budget used after a
- * Retry-After pause instead of wasted. A lump sent under a rate limit that
- * meets refusals shrinks it to what got through (the server's bucket is
- * smaller now than when the lump was proven). */
+ * rate sits at its ceiling, else a tenth of a second's worth (at least 1), so
+ * a discovered rate is not spent in lumps on a server whose own bucket may be
+ * small. Once a Retry-After has paused the host (host_paused), the largest
+ * wave the server took whole, if more: the budget it refilled while it had
+ * us wait is used after the pause instead of wasted, in a lump no bigger than
+ * one it has been seen to take. A lump sent under a rate limit that meets
+ * refusals shrinks it to what got through (the server's bucket is smaller
+ * now than when the lump was proven). A configured burst is a ceiling here
+ * too. */
 int mer_adapt_burst(const mer_adapt *a, int configured_burst);
 /* Requests per second actually sent over the last second (for tests, stats). */
 double mer_adapt_send_rate(const mer_adapt *a, double now_ms);
