@@ -1,5 +1,6 @@
 #include "cli/demo.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +135,35 @@ int mer_tilesim_stop(pid_t pid, int stop_ms)
     return -1;
 }
 
+/* The demo's tile server stands in for a remote one, whose CPU is another
+ * machine's, so it runs at a lower priority and takes what the viewer's frames
+ * leave (as the viewer's own loader threads do, ui/app.c). On Linux the nice
+ * value belongs to each thread, and new threads inherit their creator's: each
+ * thread the server has once it listens (none has served a client yet) is
+ * lowered, and the ones it makes for connections follow. (Spawning from a
+ * short-lived low-priority thread would not do: --die-with-parent ends the
+ * server when the thread that spawned it ends.) Where it fails, the server
+ * runs at the normal priority. */
+#define DEMO_NICE 10
+
+static void lower_priority(pid_t pid)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long tid = strtol(e->d_name, &end, 10);
+        if (end != e->d_name && *end == '\0' && tid > 0 &&
+            setpriority(PRIO_PROCESS, (id_t)tid, DEMO_NICE) != 0)
+            MER_LOGD("demo", "tile server thread %ld at the normal priority: %s", tid, strerror(errno));
+    }
+    closedir(d);
+}
+
 mer_demo *mer_demo_start(const char *preset, int *port_out, char *err, size_t errlen)
 {
     const mer_demo_preset *p = mer_demo_preset_find(preset);
@@ -157,6 +188,7 @@ mer_demo *mer_demo_start(const char *preset, int *port_out, char *err, size_t er
         free(d);
         return NULL;
     }
+    lower_priority(d->pid);
     snprintf(d->base_url, sizeof d->base_url, "http://127.0.0.1:%d", d->port);
     MER_LOGI("demo", "tile server %s (preset %s) at %s", exe, p->name, d->base_url);
     if (port_out)
