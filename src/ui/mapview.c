@@ -7,7 +7,8 @@
 #include "core/tile.h"
 #include "ui/basemap.h"
 
-/* A new tile fades in over its nearest loaded ancestor, both mixed in one
+/* A new tile uploaded while the map is still fades in over its nearest
+ * loaded ancestor (while it moves it appears at once, uploads.c), both mixed in one
  * pass (gfx.c mer_gfx_tile_over): drawing the ancestor and blending the tile
  * over it drew those pixels twice, and with software GL the fragment work is
  * most of a frame. A tile replacing children (zooming out), the world map or
