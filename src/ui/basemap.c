@@ -118,26 +118,18 @@ static bool refill(mer_basemap *b)
     return n > 0;
 }
 
-static size_t image_bytes(const mer_tile_result *r)
-{
-    return r->w > 0 && r->h > 0 ? (size_t)r->w * (size_t)r->h * 4 : 0;
-}
-
 void mer_basemap_upload(mer_basemap *b, uint64_t frame, double now, mer_upload_budget *budget)
 {
     b->frame = frame;
     while (b->pend_n > 0 || refill(b)) {
         mer_tile_result *r = &b->pending[b->pend_head];
-        bool image = r->status == MER_TILE_OK && r->rgba;
-        if (image && !mer_upload_budget_allows(budget, image_bytes(r)))
+        int w = r->rgba ? r->w : 0, h = r->h;
+        if (!mer_upload_take(b->tc, r, frame, now, budget))
             break;
-        mer_texcache_put(b->tc, r, frame, now);
-        if (image) {
-            mer_upload_budget_spend(budget, image_bytes(r));
-            b->tile_w = r->w;
-            b->tile_h = r->h;
+        if (w > 0) { /* spares are made of the size uploaded */
+            b->tile_w = w;
+            b->tile_h = h;
         }
-        mer_tile_result_release(r);
         b->pend_head++;
         b->pend_n--;
         b->loaded++;

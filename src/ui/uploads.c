@@ -30,6 +30,23 @@ void mer_upload_budget_spend(mer_upload_budget *b, size_t bytes)
     b->bytes = bytes > SIZE_MAX - b->bytes ? SIZE_MAX : b->bytes + bytes;
 }
 
+static size_t image_bytes(const mer_tile_result *r)
+{
+    return r->w > 0 && r->h > 0 ? (size_t)r->w * (size_t)r->h * 4 : 0;
+}
+
+bool mer_upload_take(mer_texcache *tc, mer_tile_result *r, uint64_t frame, double born, mer_upload_budget *b)
+{
+    bool image = r->status == MER_TILE_OK && r->rgba;
+    if (image && !mer_upload_budget_allows(b, image_bytes(r)))
+        return false;
+    mer_texcache_put(tc, r, frame, born);
+    if (image)
+        mer_upload_budget_spend(b, image_bytes(r));
+    mer_tile_result_release(r);
+    return true;
+}
+
 /* Refills the (empty) FIFO from the loader; false if nothing came. Polling at
  * most MER_APP_MAX_PENDING leaves the rest in the loader's queue, where
  * results_maybe remembers them (no new wake-up comes while it is not empty). */
@@ -64,29 +81,17 @@ static mer_upload_budget frame_budget(const mer_app *a, bool moving)
     return mer_upload_budget_start(c->upload_budget, SIZE_MAX, c->upload_ms);
 }
 
-static size_t image_bytes(const mer_tile_result *r)
-{
-    return r->w > 0 && r->h > 0 ? (size_t)r->w * (size_t)r->h * 4 : 0;
-}
-
 void mer_app_upload(mer_app *a, bool moving, mer_frame_sample *fs)
 {
     mer_upload_budget b = frame_budget(a, moving);
     while (a->pend_n > 0 || pending_refill(a)) {
-        mer_tile_result *r = &a->pending[a->pend_head];
-        bool image = r->status == MER_TILE_OK && r->rgba;
-        if (image && !mer_upload_budget_allows(&b, image_bytes(r)))
-            break;
-        /* Results without pixels (404, failed) cost nothing and are all taken.
-         * While the map moves, a new tile appears at once (born as if long
+        /* While the map moves, a new tile appears at once (born as if long
          * ago): the motion hides it, and a fade samples two textures per
          * pixel in the frames that cost most (zooms: p95 of bench/frames'
          * zoom tour lower in 7 of 7 pairs). At rest it fades in. */
         double born = mer_clock_s() - (moving ? 1.0 : 0.0);
-        mer_texcache_put(a->tc, r, a->frame, born);
-        if (image)
-            mer_upload_budget_spend(&b, image_bytes(r));
-        mer_tile_result_release(r);
+        if (!mer_upload_take(a->tc, &a->pending[a->pend_head], a->frame, born, &b))
+            break;
         a->pend_head++;
         a->pend_n--;
     }

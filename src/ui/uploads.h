@@ -8,6 +8,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "net/loader.h"
+#include "ui/texcache.h"
 
 /* While the map moves (an animation, a fling, a drag): at most this many
  * texel bytes per frame, four 256 px tiles or one 512 px (HiDPI) tile. */
@@ -31,5 +35,11 @@ bool mer_upload_budget_allows(const mer_upload_budget *b, size_t bytes);
 
 /* Records an uploaded image. */
 void mer_upload_budget_spend(mer_upload_budget *b, size_t bytes);
+
+/* Moves one finished tile into tc (born: when its fade starts) and releases
+ * its pixels, if the budget allows; a result without pixels (404, failed)
+ * costs nothing and always goes. False, with r untouched, when the budget is
+ * spent. The one upload step of the map's and the world map's queues. */
+bool mer_upload_take(mer_texcache *tc, mer_tile_result *r, uint64_t frame, double born, mer_upload_budget *b);
 
 #endif
