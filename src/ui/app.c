@@ -142,11 +142,6 @@ const char *mer_app_busy_with(mer_app *a)
     return NULL;
 }
 
-bool mer_app_idle(mer_app *a)
-{
-    return mer_app_busy_with(a) == NULL;
-}
-
 bool mer_app_world_drawn(mer_app *a)
 {
     return a->basemap && !frame_needed(a) && mer_basemap_complete(a->basemap);

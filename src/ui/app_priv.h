@@ -117,11 +117,10 @@ double mer_app_now(void);
 void mer_app_quit(mer_app *a, int code);
 void mer_app_home(mer_app *a);
 void mer_app_stop_motion(mer_app *a);
-bool mer_app_idle(mer_app *a);
 /* The world map beneath is complete for the view and on screen, whatever the
  * source's tiles are doing (script: wait-world, while they are in flight). */
 bool mer_app_world_drawn(mer_app *a);
-/* What keeps the app from being idle, in words (wait-idle's failure), or NULL. */
+/* What keeps the app from being idle, in words (wait-idle's failure), or NULL when idle. */
 const char *mer_app_busy_with(mer_app *a);
 /* What the layers see of this frame; shot_path: the screenshot being taken, or NULL. */
 mer_layer_ctx mer_app_layer_ctx(const mer_app *a, double now, const char *shot_path);

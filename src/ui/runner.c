@@ -169,6 +169,20 @@ static bool tiles_in_states(mer_app *a, unsigned states)
     return false;
 }
 
+/* A wait-* command whose condition does not hold yet: after its timeout
+ * (c->a[0] ms) it fails, saying what it waited for; until then it polls. */
+static bool keep_waiting(mer_app *a, const mer_script_cmd *c, double el, int *wait_ms, const char *what)
+{
+    if (el * 1000.0 < c->a[0]) {
+        *wait_ms = POLL_MS;
+        return false;
+    }
+    char why[200];
+    snprintf(why, sizeof why, "%s after %.0f ms", what, c->a[0]);
+    fail(a, c, why);
+    return true;
+}
+
 /* Advances a running command; true once complete. *wait_ms: how long the loop may sleep. */
 static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_ms)
 {
@@ -227,35 +241,17 @@ static bool progress(mer_app *a, const mer_script_cmd *c, double el, int *wait_m
             a->dirty = true; /* the next frame shows them */
             return true;
         }
-        if (el * 1000.0 >= c->a[0]) {
-            char why[128];
-            snprintf(why, sizeof why, "no tile in the states asked for after %.0f ms", c->a[0]);
-            fail(a, c, why);
-            return true;
-        }
-        *wait_ms = POLL_MS;
-        return false;
+        return keep_waiting(a, c, el, wait_ms, "no tile in the states asked for");
     case MER_SC_WAIT_WORLD:
-        if (mer_app_world_drawn(a))
+        return mer_app_world_drawn(a) || keep_waiting(a, c, el, wait_ms, "the world map beneath not complete");
+    case MER_SC_WAIT_IDLE: {
+        const char *busy = mer_app_busy_with(a);
+        if (!busy)
             return true;
-        if (el * 1000.0 >= c->a[0]) {
-            fail(a, c, "the world map beneath was not complete in time");
-            return true;
-        }
-        *wait_ms = POLL_MS;
-        return false;
-    case MER_SC_WAIT_IDLE:
-        if (mer_app_idle(a))
-            return true;
-        if (el * 1000.0 >= c->a[0]) {
-            char why[160];
-            const char *busy = mer_app_busy_with(a);
-            snprintf(why, sizeof why, "not idle after %.0f ms (waiting for %s)", c->a[0], busy ? busy : "nothing");
-            fail(a, c, why);
-            return true;
-        }
-        *wait_ms = POLL_MS;
-        return false;
+        char what[96];
+        snprintf(what, sizeof what, "not idle (waiting for %s)", busy);
+        return keep_waiting(a, c, el, wait_ms, what);
+    }
     default:
         return true;
     }
